@@ -1,0 +1,1 @@
+export const serviceKitVersion = "0.1.0";
