@@ -1,2 +1,7 @@
 #!/usr/bin/env node
-console.log("hakobune");
+/** The `hakobune` executable. */
+import { runCli } from "./cli.js";
+
+const exitCode = await runCli(process.argv.slice(2), process.env);
+// Exit explicitly: a finished command must not linger on an idle keep-alive socket or timer.
+process.exit(exitCode);

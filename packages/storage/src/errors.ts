@@ -11,6 +11,7 @@ export type DynamoErrorType =
   | "ConditionalCheckFailedException"
   | "TransactionCanceledException"
   | "TransactionConflictException"
+  | "IdempotentParameterMismatchException"
   | "ItemCollectionSizeLimitExceededException"
   | "ProvisionedThroughputExceededException"
   | "LimitExceededException"

@@ -1,0 +1,89 @@
+/**
+ * `hakobune up`: starts every available service of the platform locally and supervises it until
+ * Ctrl-C. The flags come from the service table, one `--<service>-port` per service.
+ */
+import type { ParseArgsOptionsConfig } from "node:util";
+import { fileURLToPath } from "node:url";
+import { HELP_OPTION, parseCommandFlags, resolveDataDir, resolvePort } from "../args.js";
+import { UsageError } from "../errors.js";
+import { DEFAULT_RESTART_POLICY } from "../up/restart-policy.js";
+import { DEFAULT_RUNNER_TIMEOUTS } from "../up/service-runner.js";
+import { SERVICES } from "../up/services.js";
+import { type PlannedService, runUp } from "../up/supervisor.js";
+
+/** Services bind to loopback only: `up` is a single-machine development platform. */
+export const UP_HOST = "127.0.0.1";
+
+const CLI_ENTRY = fileURLToPath(new URL("../main.js", import.meta.url));
+
+const portOptions = Object.fromEntries(
+  SERVICES.map((service) => [service.portFlag, { type: "string" }] as const),
+) as Record<string, { type: "string" }>;
+
+const UP_OPTIONS = {
+  ...HELP_OPTION,
+  "data-dir": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  ...portOptions,
+} satisfies ParseArgsOptionsConfig;
+
+const OPTION_ROWS: [string, string][] = [
+  ["--data-dir DIR", "where data, logs and up.json live (env HAKOBUNE_DATA_DIR, default ./.hakobune)"],
+  ["--quiet, -q", "write service logs to <data-dir>/logs/<service>.log instead of stdout"],
+  ...SERVICES.map((service): [string, string] => [
+    `--${service.portFlag} N`,
+    `${service.name} port (env ${service.portEnvVar}, default ${service.defaultPort})` +
+      (service.available ? "" : "; not available yet"),
+  ]),
+];
+const OPTION_WIDTH = Math.max(...OPTION_ROWS.map(([flag]) => flag.length)) + 2;
+
+export const UP_USAGE = `Usage: hakobune up [--data-dir DIR] [--quiet] [--<service>-port N …]
+
+Starts every Hakobune service that exists so far, waits until each answers its health check, and
+supervises them: a crashed service is restarted with exponential backoff. Ctrl-C stops them all.
+
+Options:
+${OPTION_ROWS.map(([flag, meaning]) => `  ${flag.padEnd(OPTION_WIDTH)}${meaning}`).join("\n")}
+`;
+
+export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const flags = parseCommandFlags("up", argv, UP_OPTIONS);
+  if (flags.help) {
+    process.stdout.write(UP_USAGE);
+    return 0;
+  }
+  const dataDir = resolveDataDir(flags["data-dir"], env);
+  const portFlags: Record<string, string | boolean | undefined> = flags;
+  // Every port is checked, so a typo in a flag for a service that does not exist yet is still reported.
+  const planned = SERVICES.map((definition) => ({
+    definition,
+    port: resolvePort(
+      // Port options are declared as strings above, so parseArgs yields a string or nothing.
+      portFlags[definition.portFlag] as string | undefined,
+      definition.portFlag,
+      env,
+      definition.portEnvVar,
+      definition.defaultPort,
+    ),
+  }));
+  const services: PlannedService[] = planned.filter(({ definition }) => definition.available);
+  for (const [index, service] of services.entries()) {
+    const clash = services.slice(0, index).find((other) => other.port === service.port);
+    if (clash) {
+      throw new UsageError(
+        `${clash.definition.name} and ${service.definition.name} cannot both use port ${service.port}.`,
+      );
+    }
+  }
+  return runUp({
+    dataDir,
+    quiet: flags.quiet === true,
+    host: UP_HOST,
+    services,
+    cliEntry: CLI_ENTRY,
+    policy: DEFAULT_RESTART_POLICY,
+    timeouts: DEFAULT_RUNNER_TIMEOUTS,
+    out: process.stdout,
+  });
+}

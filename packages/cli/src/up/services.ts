@@ -1,0 +1,120 @@
+/**
+ * The table of services `hakobune up` runs. Adding a service is adding one entry: its name, default
+ * port, the flag and environment variable that override the port, how to spawn it and where its health
+ * endpoint is. Entries with `available: false` are planned parts that do not exist yet; `up` skips them.
+ */
+import { join } from "node:path";
+
+/** Everything an entry needs to build its command line. */
+export interface SpawnContext {
+  /** The port the service must listen on. */
+  port: number;
+  /** The interface the service must bind to. */
+  host: string;
+  /** The service's own data folder, `<data-dir>/<service name>`. */
+  serviceDataDir: string;
+  /** The whole platform's data directory. */
+  dataDir: string;
+  /** The `hakobune` entry point (`dist/main.js`), for services that are CLI subcommands. */
+  cliEntry: string;
+}
+
+export interface SpawnCommand {
+  command: string;
+  args: string[];
+}
+
+export interface ServiceDefinition {
+  /** Also the log prefix, the log file name and the data folder name. */
+  name: string;
+  defaultPort: number;
+  /** The `up` flag that overrides the port, without dashes (`storage-port`). */
+  portFlag: string;
+  /** The environment variable that overrides the port when the flag is absent. */
+  portEnvVar: string;
+  /** Path of the endpoint that answers 2xx once the service is ready. */
+  healthPath: string;
+  /** Whether the service exists yet; `up` starts only available services. */
+  available: boolean;
+  spawn(context: SpawnContext): SpawnCommand;
+}
+
+/** A `hakobune <subcommand> --port … --data-dir …` child, run on the same Node binary as `up`. */
+function cliSubcommand(subcommand: string): (context: SpawnContext) => SpawnCommand {
+  return ({ port, host, serviceDataDir, cliEntry }) => ({
+    command: process.execPath,
+    args: [cliEntry, subcommand, "--port", String(port), "--host", host, "--data-dir", serviceDataDir],
+  });
+}
+
+/** In start order: storage first, because every other service keeps its data there. */
+export const SERVICES: readonly ServiceDefinition[] = [
+  {
+    name: "storage",
+    defaultPort: 8000,
+    portFlag: "storage-port",
+    portEnvVar: "HAKOBUNE_STORAGE_PORT",
+    healthPath: "/healthz",
+    available: true,
+    spawn: cliSubcommand("storage"),
+  },
+  {
+    name: "auth-center",
+    defaultPort: 8081,
+    portFlag: "auth-port",
+    portEnvVar: "HAKOBUNE_AUTH_PORT",
+    healthPath: "/healthz",
+    available: false,
+    spawn: cliSubcommand("auth-center"),
+  },
+  {
+    name: "pantry",
+    defaultPort: 8082,
+    portFlag: "pantry-port",
+    portEnvVar: "HAKOBUNE_PANTRY_PORT",
+    healthPath: "/healthz",
+    available: false,
+    spawn: cliSubcommand("pantry"),
+  },
+  {
+    name: "console",
+    defaultPort: 8080,
+    portFlag: "console-port",
+    portEnvVar: "HAKOBUNE_CONSOLE_PORT",
+    healthPath: "/healthz",
+    available: false,
+    spawn: cliSubcommand("console"),
+  },
+  {
+    name: "prometheus",
+    defaultPort: 9090,
+    portFlag: "prometheus-port",
+    portEnvVar: "HAKOBUNE_PROMETHEUS_PORT",
+    healthPath: "/-/healthy",
+    available: false,
+    spawn: ({ port, host, serviceDataDir }) => ({
+      command: "prometheus",
+      args: [
+        `--config.file=${join(serviceDataDir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(serviceDataDir, "data")}`,
+        `--web.listen-address=${host}:${port}`,
+      ],
+    }),
+  },
+  {
+    name: "alertmanager",
+    defaultPort: 9093,
+    portFlag: "alertmanager-port",
+    portEnvVar: "HAKOBUNE_ALERTMANAGER_PORT",
+    healthPath: "/-/healthy",
+    available: false,
+    spawn: ({ port, host, serviceDataDir }) => ({
+      command: "prometheus-alertmanager",
+      args: [
+        `--config.file=${join(serviceDataDir, "alertmanager.yml")}`,
+        `--storage.path=${join(serviceDataDir, "data")}`,
+        `--web.listen-address=${host}:${port}`,
+      ],
+    }),
+  },
+];

@@ -1,0 +1,86 @@
+/**
+ * The storage service's Prometheus metrics. Label values are bounded: `operation` is one of the API's
+ * operation names, `table` is an existing table's name (anything else is reported as "-"), `outcome` is
+ * "ok" or a DynamoDB error type.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StorageEngine } from "../engine/index.js";
+
+export class StorageMetrics {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+  #engine: StorageEngine;
+  #operations: Counter<"operation" | "table" | "outcome">;
+  #duration: Histogram<"operation">;
+  #itemsRead: Counter<"table" | "operation">;
+
+  constructor(engine: StorageEngine) {
+    this.#engine = engine;
+    this.registry.setDefaultLabels({ service: "storage" });
+    collectDefaultMetrics({ register: this.registry });
+    this.#operations = new Counter({
+      name: "storage_operations_total",
+      help: "DynamoDB API operations handled, by operation, table and outcome (ok or the error type).",
+      labelNames: ["operation", "table", "outcome"],
+      registers: [this.registry],
+    });
+    this.#duration = new Histogram({
+      name: "storage_operation_duration_seconds",
+      help: "Time from receiving a DynamoDB API request to sending its response.",
+      labelNames: ["operation"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.#itemsRead = new Counter({
+      name: "storage_items_read_total",
+      help: "Items read from the store by Query, Scan and the Get operations, before filters.",
+      labelNames: ["table", "operation"],
+      registers: [this.registry],
+    });
+    const items = new Gauge({
+      name: "storage_table_items",
+      help: "Items stored per table.",
+      labelNames: ["table"],
+      registers: [this.registry],
+    });
+    const bytes = new Gauge({
+      name: "storage_table_size_bytes",
+      help: "Bytes stored per table, counted as DynamoDB counts item sizes.",
+      labelNames: ["table"],
+      registers: [this.registry],
+    });
+    const tables = new Gauge({ name: "storage_tables", help: "Tables in the store.", registers: [this.registry] });
+    // Table gauges are read from the engine at scrape time, never kept in step on the write path.
+    this.#collectTables = () => {
+      items.reset();
+      bytes.reset();
+      const names = this.#engine.listTableNames();
+      tables.set(names.length);
+      for (const name of names) {
+        const stats = this.#engine.tableStats(name);
+        items.set({ table: name }, stats.itemCount);
+        bytes.set({ table: name }, stats.sizeBytes);
+      }
+    };
+  }
+
+  #collectTables: () => void;
+
+  #tableLabel(table: string): string {
+    return table !== "" && this.#engine.getTable(table) ? table : "-";
+  }
+
+  observe(operation: string, table: string, outcome: string, durationSeconds: number): void {
+    this.#operations.inc({ operation, table: this.#tableLabel(table), outcome });
+    this.#duration.observe({ operation }, durationSeconds);
+  }
+
+  countItemsRead(operation: string, table: string, count: number): void {
+    if (count > 0) this.#itemsRead.inc({ operation, table: this.#tableLabel(table) }, count);
+  }
+
+  async render(): Promise<string> {
+    this.#collectTables();
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,161 @@
+/** Query and Scan: ordered reads of a partition key's items, or of a whole table (in segments). */
+import type { TableRecord } from "../../engine/index.js";
+import { validationError } from "../../errors.js";
+import {
+  applyProjection,
+  type Condition,
+  evaluateCondition,
+  type ExpressionContext,
+  parseCondition,
+  parseKeyCondition,
+  type Projection,
+} from "../../expressions/index.js";
+import { itemSizeBytes } from "../../values/index.js";
+import type { Item } from "../../values/types.js";
+import {
+  capacityMode,
+  checkKey,
+  consumedCapacity,
+  keyOf,
+  type OperationContext,
+  readUnits,
+  requireTable,
+} from "../common.js";
+import { type Input, optionalBoolean, optionalEnum, optionalInteger, optionalString, tableName } from "../validation.js";
+import { expressionContext, parseOptionalProjection, rejectLegacyMembers } from "./items.js";
+
+/** DynamoDB stops a Query or Scan page once it has read this many bytes of items. */
+export const maxPageBytes = 1024 * 1024;
+/** The largest TotalSegments DynamoDB accepts. */
+export const maxTotalSegments = 1_000_000;
+
+type Select = "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "SPECIFIC_ATTRIBUTES" | "COUNT";
+
+interface ReadPlan {
+  table: TableRecord;
+  filter: Condition | undefined;
+  projection: Projection | undefined;
+  select: Select;
+  limit: number | undefined;
+  consistent: boolean;
+  exclusiveStartKey: Item | undefined;
+}
+
+function parseCommon(context: OperationContext, input: Input, expressions: ExpressionContext): ReadPlan {
+  rejectLegacyMembers(input);
+  const table = requireTable(context.engine, tableName(input));
+  const indexName = optionalString(input, "IndexName");
+  if (indexName !== undefined) throw validationError(`The table does not have the specified index: ${indexName}`);
+  const filterText = optionalString(input, "FilterExpression");
+  const filter = filterText === undefined ? undefined : parseCondition(filterText, expressions, "FilterExpression");
+  const projection = parseOptionalProjection(input, expressions);
+  const requested = optionalEnum(input, "Select", [
+    "ALL_ATTRIBUTES",
+    "ALL_PROJECTED_ATTRIBUTES",
+    "SPECIFIC_ATTRIBUTES",
+    "COUNT",
+  ] as const);
+  if (requested === "ALL_PROJECTED_ATTRIBUTES") {
+    throw validationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
+  }
+  if (projection && requested !== undefined && requested !== "SPECIFIC_ATTRIBUTES") {
+    throw validationError(
+      `Cannot specify the ProjectionExpression when choosing to get ${requested}`,
+    );
+  }
+  if (requested === "SPECIFIC_ATTRIBUTES" && !projection) {
+    throw validationError("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
+  }
+  const select: Select = requested ?? (projection ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES");
+  const limit = optionalInteger(input, "Limit", 1, Number.MAX_SAFE_INTEGER);
+  const consistent = optionalBoolean(input, "ConsistentRead") ?? false;
+  const exclusiveStartKey =
+    input.ExclusiveStartKey === undefined || input.ExclusiveStartKey === null
+      ? undefined
+      : startKey(table, input.ExclusiveStartKey);
+  return { table, filter, projection, select, limit, consistent, exclusiveStartKey };
+}
+
+function startKey(table: TableRecord, raw: unknown): Item {
+  try {
+    return checkKey(table, raw, "ExclusiveStartKey");
+  } catch {
+    throw validationError("The provided starting key is invalid: The provided key element does not match the schema");
+  }
+}
+
+/** Walks items in order, applying Limit, the 1 MB page bound, the filter and the projection. */
+function collect(context: OperationContext, plan: ReadPlan, items: Iterable<Item>, input: Input, operation: string) {
+  const results: Item[] = [];
+  let matchedCount = 0;
+  let scannedCount = 0;
+  let scannedBytes = 0;
+  let lastEvaluatedKey: Item | undefined;
+  for (const item of items) {
+    scannedCount += 1;
+    scannedBytes += itemSizeBytes(item);
+    if (!plan.filter || evaluateCondition(plan.filter, item)) {
+      matchedCount += 1;
+      if (plan.select !== "COUNT") results.push(plan.projection ? applyProjection(plan.projection, item) : item);
+    }
+    if (scannedCount === plan.limit || scannedBytes >= maxPageBytes) {
+      lastEvaluatedKey = keyOf(plan.table, item);
+      break;
+    }
+  }
+  context.metrics.countItemsRead(operation, plan.table.name, scannedCount);
+  const output: Record<string, unknown> = {};
+  if (plan.select !== "COUNT") output.Items = results;
+  output.Count = matchedCount;
+  output.ScannedCount = scannedCount;
+  if (lastEvaluatedKey) output.LastEvaluatedKey = lastEvaluatedKey;
+  const capacity = consumedCapacity(capacityMode(input), plan.table.name, readUnits(scannedBytes, plan.consistent));
+  if (capacity) output.ConsumedCapacity = capacity;
+  return output;
+}
+
+export async function query(context: OperationContext, input: Input) {
+  const expressions = expressionContext(input);
+  const keyText = optionalString(input, "KeyConditionExpression");
+  if (keyText === undefined) {
+    throw validationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+  }
+  const plan = parseCommon(context, input, expressions);
+  const { partitionKey, sortKey } = plan.table.keySchema;
+  const keyCondition = parseKeyCondition(keyText, expressions, {
+    partitionKey: partitionKey.name,
+    ...(sortKey ? { sortKey: sortKey.name } : {}),
+  });
+  expressions.assertAllUsed();
+  const forward = optionalBoolean(input, "ScanIndexForward") ?? true;
+  const items = context.engine.query(plan.table, keyCondition.partitionValue, {
+    ...(keyCondition.sort ? { sort: keyCondition.sort } : {}),
+    forward,
+    ...(plan.exclusiveStartKey ? { exclusiveStartKey: plan.exclusiveStartKey } : {}),
+  });
+  return collect(context, plan, items, input, "Query");
+}
+
+export async function scan(context: OperationContext, input: Input) {
+  const expressions = expressionContext(input);
+  const plan = parseCommon(context, input, expressions);
+  expressions.assertAllUsed();
+  const totalSegments = optionalInteger(input, "TotalSegments", 1, maxTotalSegments);
+  const segment = optionalInteger(input, "Segment", 0, maxTotalSegments - 1);
+  if (totalSegments !== undefined && segment === undefined) {
+    throw validationError("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+  }
+  if (segment !== undefined && totalSegments === undefined) {
+    throw validationError("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+  }
+  if (segment !== undefined && totalSegments !== undefined && segment >= totalSegments) {
+    throw validationError(
+      `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${segment} is not less than TotalSegments: ${totalSegments}`,
+    );
+  }
+  const items = context.engine.scan(plan.table, {
+    ...(segment !== undefined && totalSegments !== undefined ? { segment, totalSegments } : {}),
+    ...(plan.exclusiveStartKey ? { exclusiveStartKey: plan.exclusiveStartKey } : {}),
+  });
+  return collect(context, plan, items, input, "Scan");
+}

@@ -1,0 +1,193 @@
+/**
+ * The storage service's HTTP front door: DynamoDB's JSON 1.0 protocol on `POST /`, plus `GET /healthz`
+ * and `GET /metrics`. Built on node:http rather than a framework because every microsecond of this path
+ * is paid on every storage call of the platform.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { crc32 } from "node:zlib";
+import { StorageEngine } from "../engine/index.js";
+import { DynamoError } from "../errors.js";
+import { StorageMetrics } from "./metrics.js";
+import { type OperationName, operations } from "./operations/index.js";
+import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "./sigv4.js";
+
+/** DynamoDB's own cap on a request body (BatchWriteItem may carry 16 MB). */
+export const maxRequestBytes = 16 * 1024 * 1024;
+/** Time allowed for in-flight requests to finish at shutdown before connections are cut. */
+export const defaultDrainTimeoutMs = 10_000;
+
+const targetPrefix = "DynamoDB_20120810.";
+const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
+const jsonContentType = "application/x-amz-json-1.0";
+
+export interface StorageServerOptions {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to bind. Default "127.0.0.1". */
+  host?: string;
+  /** Folder for the store's files (created when missing). */
+  dataDir: string;
+  /** Access keys whose SigV4 signatures are accepted. Default: `[DEFAULT_CREDENTIALS]`. */
+  credentials?: Credentials[];
+  /** Partitions a new table starts with. Default 4. */
+  initialPartitionsPerTable?: number;
+}
+
+export interface StorageServer {
+  url: string;
+  port: number;
+  engine: StorageEngine;
+  close(drainTimeoutMs?: number): Promise<void>;
+}
+
+class RequestTooLargeError extends Error {}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(request.headers["content-length"] ?? 0);
+    if (declared > maxRequestBytes) {
+      reject(new RequestTooLargeError());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxRequestBytes) {
+        request.destroy();
+        reject(new RequestTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+function send(response: ServerResponse, status: number, body: string, requestId: string, contentType: string) {
+  const payload = Buffer.from(body);
+  response.writeHead(status, {
+    "content-type": contentType,
+    "content-length": payload.length,
+    "x-amzn-requestid": requestId,
+    "x-amz-crc32": String(crc32(payload)),
+  });
+  response.end(payload);
+}
+
+function sendError(response: ServerResponse, error: DynamoError, requestId: string) {
+  const body: Record<string, unknown> = { __type: errorTypePrefix + error.type, message: error.message };
+  if (error.extra) Object.assign(body, error.extra);
+  send(response, error.status, JSON.stringify(body), requestId, jsonContentType);
+}
+
+/** Opens the store in `dataDir` and serves it on `port`. */
+export async function startStorageServer(options: StorageServerOptions): Promise<StorageServer> {
+  const engine = await StorageEngine.open({
+    dataDir: options.dataDir,
+    initialPartitionsPerTable: options.initialPartitionsPerTable ?? 4,
+  });
+  const verifier = new SignatureVerifier(options.credentials ?? [DEFAULT_CREDENTIALS]);
+  const metrics = new StorageMetrics(engine);
+  let shuttingDown = false;
+
+  async function handleApi(request: IncomingMessage, response: ServerResponse, requestId: string) {
+    const startedAt = process.hrtime.bigint();
+    let operation = "unknown";
+    let table = "";
+    let outcome = "ok";
+    try {
+      const body = await readBody(request);
+      const target = String(request.headers["x-amz-target"] ?? "");
+      verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
+      if (!target.startsWith(targetPrefix) || !Object.hasOwn(operations, target.slice(targetPrefix.length))) {
+        throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
+      }
+      operation = target.slice(targetPrefix.length);
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+      } catch {
+        throw new DynamoError("SerializationException", "The request body is not valid JSON.");
+      }
+      if (input === null || typeof input !== "object" || Array.isArray(input)) {
+        throw new DynamoError("SerializationException", "The request body must be a JSON object.");
+      }
+      const record = input as Record<string, unknown>;
+      if (typeof record.TableName === "string") table = record.TableName;
+      const output = await operations[operation as OperationName]({ engine, metrics }, record);
+      send(response, 200, JSON.stringify(output), requestId, jsonContentType);
+    } catch (error) {
+      if (error instanceof RequestTooLargeError) {
+        outcome = "RequestTooLarge";
+        sendError(
+          response,
+          new DynamoError("RequestTooLarge", `Request body exceeds ${maxRequestBytes} bytes.`, 413),
+          requestId,
+        );
+      } else if (error instanceof DynamoError) {
+        outcome = error.type;
+        sendError(response, error, requestId);
+      } else {
+        outcome = "InternalServerError";
+        console.error(JSON.stringify({ level: "error", requestId, operation, error: String(error) }));
+        sendError(response, new DynamoError("InternalServerError", "Internal server error", 500), requestId);
+      }
+    } finally {
+      metrics.observe(operation, table, outcome, Number(process.hrtime.bigint() - startedAt) / 1e9);
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    const requestId = randomUUID();
+    if (shuttingDown) response.setHeader("connection", "close");
+    if (request.method === "POST" && (request.url === "/" || request.url?.startsWith("/?"))) {
+      void handleApi(request, response, requestId);
+      return;
+    }
+    if (request.method === "GET" && request.url === "/healthz") {
+      send(response, 200, JSON.stringify({ status: "ok" }), requestId, "application/json");
+      return;
+    }
+    if (request.method === "GET" && request.url === "/metrics") {
+      metrics.render().then(
+        (text) => send(response, 200, text, requestId, metrics.contentType),
+        (error) => send(response, 500, String(error), requestId, "text/plain"),
+      );
+      return;
+    }
+    send(
+      response,
+      404,
+      JSON.stringify({ error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` } }),
+      requestId,
+      "application/json",
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    engine,
+    async close(drainTimeoutMs = defaultDrainTimeoutMs) {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
+import { describe, expect, it } from "vitest";
+import { SignatureVerifier } from "../../src/api/sigv4.js";
+import { DynamoError } from "../../src/errors.js";
+
+const credentials = { accessKeyId: "hakobune", secretAccessKey: "hakobune-local-secret" };
+
+async function signedRequest(body: string, secretAccessKey = credentials.secretAccessKey, signingDate = new Date()) {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey },
+    region: "us-east-1",
+    service: "dynamodb",
+    sha256: Hash.bind(null, "sha256"),
+  });
+  const signed = await signer.sign(
+    {
+      method: "POST",
+      protocol: "http:",
+      hostname: "127.0.0.1",
+      port: 8000,
+      path: "/",
+      headers: {
+        host: "127.0.0.1:8000",
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.ListTables",
+      },
+      body,
+    },
+    { signingDate },
+  );
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) headers[name.toLowerCase()] = String(value);
+  return headers;
+}
+
+function errorType(action: () => unknown): string | undefined {
+  try {
+    action();
+    return undefined;
+  } catch (error) {
+    return error instanceof DynamoError ? error.type : String(error);
+  }
+}
+
+describe("SigV4 verification", () => {
+  const verifier = new SignatureVerifier([credentials]);
+
+  it("accepts a request the AWS signer signed with the configured key", async () => {
+    const body = "{}";
+    const headers = await signedRequest(body);
+    expect(verifier.verify("POST", "/", headers, Buffer.from(body))).toBe("hakobune");
+  });
+
+  it("rejects a body changed after signing", async () => {
+    const headers = await signedRequest("{}");
+    headers["x-amz-content-sha256"] = createHash("sha256").update('{"Limit":1}').digest("hex");
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from('{"Limit":1}')))).toBe(
+      "InvalidSignatureException",
+    );
+  });
+
+  it("rejects a signature made with another secret", async () => {
+    const headers = await signedRequest("{}", "not-the-secret");
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe("InvalidSignatureException");
+  });
+
+  it("rejects an unknown access key and a missing header", async () => {
+    const other = new SignatureVerifier([{ accessKeyId: "someone-else", secretAccessKey: "x" }]);
+    const headers = await signedRequest("{}");
+    expect(errorType(() => other.verify("POST", "/", headers, Buffer.from("{}")))).toBe("UnrecognizedClientException");
+    expect(errorType(() => verifier.verify("POST", "/", {}, Buffer.from("{}")))).toBe(
+      "MissingAuthenticationTokenException",
+    );
+    expect(errorType(() => verifier.verify("POST", "/", { authorization: "Basic abc" }, Buffer.from("{}")))).toBe(
+      "IncompleteSignatureException",
+    );
+  });
+
+  it("rejects a request signed outside the allowed clock skew", async () => {
+    const headers = await signedRequest("{}", credentials.secretAccessKey, new Date(Date.now() - 20 * 60 * 1000));
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe("InvalidSignatureException");
+  });
+});
