@@ -37,6 +37,23 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
 }
 
+/** JSON schema of `ErrorBody`, for routes that declare their error responses. */
+export const errorBodySchema = {
+  type: "object",
+  properties: {
+    error: {
+      type: "object",
+      properties: {
+        code: { type: "string" },
+        message: { type: "string" },
+        details: { type: "object", additionalProperties: true },
+      },
+      required: ["code", "message"],
+    },
+  },
+  required: ["error"],
+} as const;
+
 export interface ServiceErrorOptions {
   /** HTTP status; defaults to the catalogue's status for the kit's own codes. */
   statusCode?: number;
@@ -63,7 +80,9 @@ export class ServiceError extends Error {
     this.statusCode = options.statusCode ?? statusForCode(code);
     this.details = options.details;
     if (!Number.isInteger(this.statusCode) || this.statusCode < 400 || this.statusCode > 599) {
-      throw new RangeError(`ServiceError ${code} needs an HTTP error status (400-599), got ${this.statusCode}`);
+      throw new RangeError(
+        `ServiceError ${code} needs an HTTP error status (400-599), got ${this.statusCode}`,
+      );
     }
   }
 

@@ -51,7 +51,11 @@ export interface IntegerBounds {
 }
 
 /** A whole number in decimal notation, optionally bounded: `integerVar("PANTRY_PORT", 8082, {min: 0, max: 65535})`. */
-export function integerVar(name: string, defaultValue: number, bounds: IntegerBounds = {}): ConfigVariable<number> {
+export function integerVar(
+  name: string,
+  defaultValue: number,
+  bounds: IntegerBounds = {},
+): ConfigVariable<number> {
   const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = bounds;
   const withinBounds = (value: number) => Number.isSafeInteger(value) && value >= min && value <= max;
   const expected = describeIntegerRange(bounds);
