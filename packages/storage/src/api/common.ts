@@ -7,7 +7,7 @@ import { resourceNotFound, validationError } from "../errors.js";
 import { itemSizeBytes, typeOf, validateAttributeValue, validateItem } from "../values/index.js";
 import type { AttributeValue, Item } from "../values/types.js";
 import type { StorageMetrics } from "./metrics.js";
-import { type Input, optionalEnum, optionalObject } from "./validation.js";
+import { type Input, optionalEnum } from "./validation.js";
 
 export interface OperationContext {
   engine: StorageEngine;
@@ -123,25 +123,6 @@ export function keyFingerprint(table: TableRecord, key: Item): string {
   const { partitionKey, sortKey } = table.keySchema;
   const part = (value: AttributeValue | undefined) => JSON.stringify(value);
   return `${table.name}\u0000${part(key[partitionKey.name])}\u0000${sortKey ? part(key[sortKey.name]) : ""}`;
-}
-
-/** Rejects an expression value map with the wrong shape; values are validated as attribute values. */
-export function expressionValues(input: Input): Record<string, AttributeValue> | undefined {
-  const values = optionalObject(input, "ExpressionAttributeValues");
-  if (values === undefined) return undefined;
-  const result: Record<string, AttributeValue> = {};
-  for (const [name, value] of Object.entries(values)) {
-    if (!name.startsWith(":")) {
-      throw validationError(
-        `ExpressionAttributeValues contains invalid key: Syntax error; key: "${name}"`,
-      );
-    }
-    result[name] = validateAttributeValue(value, `ExpressionAttributeValues.${name}`);
-  }
-  if (Object.keys(result).length === 0) {
-    throw validationError("ExpressionAttributeValues must not be empty");
-  }
-  return result;
 }
 
 export type CapacityMode = "INDEXES" | "TOTAL" | "NONE";

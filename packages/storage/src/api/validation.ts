@@ -106,13 +106,3 @@ export function lengthBetween(member: string, items: unknown[], min: number, max
     );
   }
 }
-
-/** Expression attribute names as given (`{"#n": "name"}`), checked for shape. */
-export function expressionNames(input: Input): Record<string, string> | undefined {
-  const names = optionalObject(input, "ExpressionAttributeNames");
-  if (names === undefined) return undefined;
-  for (const [key, value] of Object.entries(names)) {
-    if (typeof value !== "string") throw serialization(`ExpressionAttributeNames.${key}`, "a string");
-  }
-  return names as Record<string, string>;
-}

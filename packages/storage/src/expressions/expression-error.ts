@@ -3,7 +3,7 @@
  * one expression carry its name as a prefix ("Invalid UpdateExpression: …"); errors found while an
  * update is applied to an item carry none, as in DynamoDB.
  */
-import { DynamoError, validationError } from "../errors.js";
+import { type DynamoError, validationError } from "../errors.js";
 import type { AttributeValue } from "../values/types.js";
 
 /** The request members that hold an expression; the name starts each of its error messages. */

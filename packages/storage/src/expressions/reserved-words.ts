@@ -2,8 +2,8 @@
  * DynamoDB's reserved words: an attribute name written bare in an expression may not be one of these
  * (case-insensitively); it must go through an ExpressionAttributeNames placeholder instead.
  *
- * The list is the developer guide's "Reserved words in DynamoDB", except CONVERT, which DynamoDB
- * Local accepts as a bare name. The grammar's own keywords (AND, OR, NOT, BETWEEN, IN, SET, REMOVE,
+ * The list is the developer guide's "Reserved words in DynamoDB", except CONVERT and SIZE, which
+ * DynamoDB Local accepts as bare names (`size` is also the name of a function). The grammar's own keywords (AND, OR, NOT, BETWEEN, IN, SET, REMOVE,
  * ADD, DELETE) are in the list too but never reach this check: the lexer turns them into keywords,
  * so using them as names is a syntax error, as in DynamoDB.
  */
@@ -42,7 +42,7 @@ REFERENCING REGEXP REGION REINDEX RELATIVE RELEASE REMAINDER RENAME REPEAT REPLA
 RESIGNAL RESOURCE RESPONSE RESTORE RESTRICT RESULT RETURN RETURNING RETURNS REVERSE REVOKE RIGHT
 ROLE ROLES ROLLBACK ROLLUP ROUTINE ROW ROWS RULE RULES SAMPLE SATISFIES SAVE SAVEPOINT SCAN SCHEMA
 SCOPE SCROLL SEARCH SECOND SECTION SEGMENT SEGMENTS SELECT SELF SEMI SENSITIVE SEPARATE SEQUENCE
-SERIALIZABLE SESSION SET SETS SHARD SHARE SHARED SHORT SHOW SIGNAL SIMILAR SIZE SKEWED SMALLINT
+SERIALIZABLE SESSION SET SETS SHARD SHARE SHARED SHORT SHOW SIGNAL SIMILAR SKEWED SMALLINT
 SNAPSHOT SOME SOURCE SPACE SPACES SPARSE SPECIFIC SPECIFICTYPE SPLIT SQL SQLCODE SQLERROR
 SQLEXCEPTION SQLSTATE SQLWARNING START STATE STATIC STATUS STORAGE STORE STORED STREAM STRING STRUCT
 STYLE SUB SUBMULTISET SUBPARTITION SUBSTRING SUBTYPE SUM SUPER SYMMETRIC SYNONYM SYSTEM TABLE

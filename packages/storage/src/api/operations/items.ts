@@ -20,7 +20,6 @@ import {
   checkItemSize,
   checkKey,
   consumedCapacity,
-  expressionValues,
   type OperationContext,
   readUnits,
   requireTable,
@@ -28,11 +27,11 @@ import {
   writeUnits,
 } from "../common.js";
 import {
-  expressionNames,
   type Input,
   optionalArray,
   optionalBoolean,
   optionalEnum,
+  optionalObject,
   optionalString,
   tableName,
 } from "../validation.js";
@@ -52,7 +51,15 @@ export function rejectLegacyMembers(input: Input): void {
 
 /** Expression names and values of one request, with the check that every one of them is used. */
 export function expressionContext(input: Input): ExpressionContext {
-  return new ExpressionContext(expressionNames(input), expressionValues(input));
+  const names = optionalObject(input, "ExpressionAttributeNames");
+  const values = optionalObject(input, "ExpressionAttributeValues");
+  if (names !== undefined && Object.keys(names).length === 0) {
+    throw validationError("ExpressionAttributeNames must not be empty");
+  }
+  if (values !== undefined && Object.keys(values).length === 0) {
+    throw validationError("ExpressionAttributeValues must not be empty");
+  }
+  return new ExpressionContext(names, values);
 }
 
 export function parseOptionalCondition(input: Input, context: ExpressionContext): Condition | undefined {

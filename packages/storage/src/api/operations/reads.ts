@@ -124,7 +124,8 @@ export async function query(context: OperationContext, input: Input) {
   const { partitionKey, sortKey } = plan.table.keySchema;
   const keyCondition = parseKeyCondition(keyText, expressions, {
     partitionKey: partitionKey.name,
-    ...(sortKey ? { sortKey: sortKey.name } : {}),
+    partitionKeyType: partitionKey.type,
+    ...(sortKey ? { sortKey: sortKey.name, sortKeyType: sortKey.type } : {}),
   });
   expressions.assertAllUsed();
   const forward = optionalBoolean(input, "ScanIndexForward") ?? true;
