@@ -214,7 +214,7 @@ const conditions: Array<[string, boolean]> = [
   ["n = :five OR n = :four AND n = :four", true],
   ["(n = :five OR n = :four) AND n = :four", false],
   ["n = :four AND n = :four OR n = :five", true],
-  ["((n = :five))", true],
+  ["(n = :five)", true],
   ["n between :four and :six and not attribute_not_exists(n)", true],
 ];
 
@@ -229,10 +229,16 @@ describe("condition and filter expressions", () => {
   for (const [expression, expected] of conditions) {
     it(`${expression} is ${expected}`, async () => {
       const write = target.client.send(
-        new PutItemCommand({ TableName: table, Item: fixture, ConditionExpression: expression, ...usedIn(expression) }),
+        new PutItemCommand({
+          TableName: table,
+          Item: fixture,
+          ConditionExpression: expression,
+          ...usedIn(expression),
+        }),
       );
       if (expected) await write;
-      else await expectDynamoError(write, "ConditionalCheckFailedException", "The conditional request failed");
+      else
+        await expectDynamoError(write, "ConditionalCheckFailedException", "The conditional request failed");
 
       const query = usedIn(`${expression} :pk`);
       const { Count, Items } = await target.client.send(
@@ -251,27 +257,88 @@ describe("condition and filter expressions", () => {
 });
 
 const badConditions: Array<[string, Record<string, unknown>, string]> = [
-  ["n = :undefined", {}, "An expression attribute value used in expression is not defined; attribute value: :undefined"],
-  ["#undefined = :five", {}, "An expression attribute name used in the document path is not defined; attribute name: #undefined"],
-  ["n = :five", { ExpressionAttributeValues: { ":five": values[":five"], ":unused": values[":one"] } }, "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}"],
-  ["n = :five", { ExpressionAttributeNames: { "#unused": "x" } }, "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}"],
+  [
+    "n = :undefined",
+    {},
+    "An expression attribute value used in expression is not defined; attribute value: :undefined",
+  ],
+  [
+    "#undefined = :five",
+    {},
+    "An expression attribute name used in the document path is not defined; attribute name: #undefined",
+  ],
+  [
+    "n = :five",
+    { ExpressionAttributeValues: { ":five": values[":five"], ":unused": values[":one"] } },
+    "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}",
+  ],
+  [
+    "n = :five",
+    { ExpressionAttributeNames: { "#unused": "x" } },
+    "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}",
+  ],
   ["n = :five", { ExpressionAttributeNames: {} }, "ExpressionAttributeNames must not be empty"],
   ["attribute_exists(n)", { ExpressionAttributeValues: {} }, "ExpressionAttributeValues must not be empty"],
-  ["n = :five", { ExpressionAttributeValues: { ":five": values[":five"], five: values[":five"] } }, "ExpressionAttributeValues contains invalid key: Syntax error; key: \"five\""],
-  ["n = :five", { ExpressionAttributeNames: { n: "x" } }, "ExpressionAttributeNames contains invalid key: Syntax error; key: \"n\""],
-  ["name = :five", {}, "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: name"],
-  ["n = :five AND", {}, "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"AND\""],
-  ["n IN ()", {}, "Invalid ConditionExpression: Syntax error; token: \")\", near: \"()\""],
+  [
+    "n = :five",
+    { ExpressionAttributeValues: { ":five": values[":five"], five: values[":five"] } },
+    'ExpressionAttributeValues contains invalid key: Syntax error; key: "five"',
+  ],
+  [
+    "n = :five",
+    { ExpressionAttributeNames: { n: "x" } },
+    'ExpressionAttributeNames contains invalid key: Syntax error; key: "n"',
+  ],
+  [
+    "name = :five",
+    {},
+    "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: name",
+  ],
+  ["n = :five AND", {}, 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "AND"'],
+  ["n IN ()", {}, 'Invalid ConditionExpression: Syntax error; token: ")", near: "()"'],
   ["", {}, "Invalid ConditionExpression: The expression can not be empty;"],
-  ["n BETWEEN :six AND :four", {}, "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound"],
-  ["n BETWEEN :four AND :fiveText", {}, "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds"],
+  [
+    "n BETWEEN :six AND :four",
+    {},
+    "Invalid ConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound",
+  ],
+  [
+    "n BETWEEN :four AND :fiveText",
+    {},
+    "Invalid ConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds",
+  ],
   ["attribute_type(n, :a)", {}, "Invalid ConditionExpression: Invalid attribute type name found; type: a"],
-  ["size(n)", {}, "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size"],
-  ["begins_with(s)", {}, "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"],
-  ["contains(s)", {}, "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: contains, number of operands: 1"],
-  ["begins_with(s, :five)", {}, "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"],
-  ["attribute_exists(:five)", {}, "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists"],
-  ["unknown_function(n)", {}, "Invalid ConditionExpression: Invalid function name; function: unknown_function"],
+  [
+    "size(n)",
+    {},
+    "Invalid ConditionExpression: The function is not allowed to be used this way in an expression; function: size",
+  ],
+  [
+    "begins_with(s)",
+    {},
+    "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1",
+  ],
+  [
+    "contains(s)",
+    {},
+    "Invalid ConditionExpression: Incorrect number of operands for operator or function; operator or function: contains, number of operands: 1",
+  ],
+  [
+    "begins_with(s, :five)",
+    {},
+    "Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N",
+  ],
+  [
+    "attribute_exists(:five)",
+    {},
+    "Invalid ConditionExpression: Operator or function requires a document path; operator or function: attribute_exists",
+  ],
+  [
+    "unknown_function(n)",
+    {},
+    "Invalid ConditionExpression: Invalid function name; function: unknown_function",
+  ],
+  ["((n = :five))", {}, "Invalid ConditionExpression: The expression has redundant parentheses;"],
 ];
 
 describe("invalid condition expressions", () => {
@@ -298,8 +365,14 @@ describe("invalid condition expressions", () => {
 function mergeUsed(expression: string, overrides: Record<string, unknown>): Record<string, unknown> {
   const used = usedIn(expression);
   const merged: Record<string, unknown> = { ...used, ...overrides };
-  if (overrides.ExpressionAttributeValues !== undefined && Object.keys(overrides.ExpressionAttributeValues as object).length > 0) {
-    merged.ExpressionAttributeValues = { ...used.ExpressionAttributeValues, ...(overrides.ExpressionAttributeValues as object) };
+  if (
+    overrides.ExpressionAttributeValues !== undefined &&
+    Object.keys(overrides.ExpressionAttributeValues as object).length > 0
+  ) {
+    merged.ExpressionAttributeValues = {
+      ...used.ExpressionAttributeValues,
+      ...(overrides.ExpressionAttributeValues as object),
+    };
   }
   return merged;
 }
@@ -325,7 +398,9 @@ async function updateFresh(
     }),
   );
   const { pk: _key, ...rest } = response.Attributes ?? {};
-  const { Item } = await target.client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+  const { Item } = await target.client.send(
+    new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }),
+  );
   expect(Item).toEqual(response.Attributes);
   return rest;
 }
@@ -357,11 +432,11 @@ describe("update actions", () => {
       "SET x = x + :point2, big = big + :one, tiny = :tiny - :tiny",
       { ":point2": { N: "0.2" }, ":one": { N: "1" }, ":tiny": { N: "1E-130" } },
     );
-    expect(after).toEqual({
-      x: { N: "0.3" },
-      big: { N: "99999999999999999999999999999999999999" },
-      tiny: { N: "0" },
-    });
+    expect(after).toMatchObject({ x: { N: "0.3" }, big: { N: "99999999999999999999999999999999999999" } });
+    // DynamoDB stores a zero as "0". DynamoDB Local keeps the scale of the operands and answers
+    // "0.000…0" (130 zeros after the point) for this difference: a deviation of the emulator.
+    const zero = target.kind === "dynamodb-local" ? `0.${"0".repeat(130)}` : "0";
+    expect(after?.tiny).toEqual({ N: zero });
   });
 
   it("SET with an index past the end appends to the list", async () => {
@@ -407,7 +482,12 @@ describe("update actions", () => {
     const after = await updateFresh(
       { n: { N: "5" }, ss: { SS: ["a"] }, ns: { NS: ["1"] } },
       "ADD n :neg, fresh :two, ss :strings, ns :numbers, newSet :strings",
-      { ":neg": { N: "-7.5" }, ":two": { N: "2" }, ":strings": { SS: ["a", "b"] }, ":numbers": { NS: ["2", "1.0"] } },
+      {
+        ":neg": { N: "-7.5" },
+        ":two": { N: "2" },
+        ":strings": { SS: ["a", "b"] },
+        ":numbers": { NS: ["2", "1.0"] },
+      },
     );
     expect(after?.n).toEqual({ N: "-2.5" });
     expect(after?.fresh).toEqual({ N: "2" });
@@ -439,33 +519,163 @@ describe("update actions", () => {
 });
 
 const badUpdates: Array<[string, string, Record<string, AttributeValue> | undefined, string]> = [
-  ["an undefined value", "SET n = :undefined", undefined, "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :undefined"],
-  ["an undefined name", "SET #undefined = :one", { ":one": { N: "1" } }, "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #undefined"],
-  ["a syntax error", "SET n = ", undefined, "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", near: \"= \""],
-  ["two arithmetic operators", "SET n = n + n + n", undefined, "Invalid UpdateExpression: Syntax error; token: \"+\", near: \"n + n\""],
-  ["a reserved word", "SET name = :one", { ":one": { N: "1" } }, "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name"],
+  [
+    "an undefined value",
+    "SET n = :undefined",
+    undefined,
+    "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :undefined",
+  ],
+  [
+    "an undefined name",
+    "SET #undefined = :one",
+    { ":one": { N: "1" } },
+    "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #undefined",
+  ],
+  [
+    "a syntax error",
+    "SET n = ",
+    undefined,
+    'Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "= "',
+  ],
+  [
+    "two arithmetic operators",
+    "SET n = n + n + n",
+    undefined,
+    'Invalid UpdateExpression: Syntax error; token: "+", near: "n + n"',
+  ],
+  [
+    "a reserved word",
+    "SET name = :one",
+    { ":one": { N: "1" } },
+    "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name",
+  ],
   ["an empty expression", "", undefined, "Invalid UpdateExpression: The expression can not be empty;"],
-  ["a section given twice", "SET n = :one SET s = :one", { ":one": { N: "1" } }, "Invalid UpdateExpression: The \"SET\" section can only be used once in an update expression;"],
-  ["the same path twice", "SET n = :one, n = :one", { ":one": { N: "1" } }, "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]"],
-  ["a path inside another", "SET m.a = :one REMOVE m", { ":one": { N: "1" } }, "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, a], path two: [m]"],
-  ["overlapping actions", "SET n = :one ADD n :one", { ":one": { N: "1" } }, "Two document paths overlap with each other"],
-  ["a string in arithmetic", "SET s = s + :one", { ":one": { N: "1" } }, "An operand in the update expression has an incorrect data type"],
-  ["a string literal in arithmetic", "SET s = :text - :text", { ":text": { S: "1" } }, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: S"],
-  ["a nothere attribute in arithmetic", "SET q = nothere + :one", { ":one": { N: "1" } }, "The provided expression refers to an attribute that does not exist in the item"],
-  ["ADD of a number to a string", "ADD s :one", { ":one": { N: "1" } }, "An operand in the update expression has an incorrect data type"],
-  ["ADD of numbers to a string set", "ADD ss :numbers", { ":numbers": { NS: ["1"] } }, "An operand in the update expression has an incorrect data type"],
-  ["ADD of a list", "ADD l :list", { ":list": { L: [] } }, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST"],
-  ["DELETE of a number", "DELETE n :one", { ":one": { N: "1" } }, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER"],
-  ["list_append of a string", "SET l = list_append(l, :text)", { ":text": { S: "x" } }, "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S"],
-  ["size in an update", "SET n = size(s)", undefined, "Invalid UpdateExpression: The function is not allowed in an update expression; function: size"],
-  ["an unknown function", "SET n = unknown_function(n)", undefined, "Invalid UpdateExpression: Invalid function name; function: unknown_function"],
-  ["if_not_exists with one operand", "SET n = if_not_exists(n)", undefined, "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1"],
-  ["a path through a string", "SET s.inside = :one", { ":one": { N: "1" } }, "The document path provided in the update expression is invalid for update"],
-  ["an index into a string", "SET s[0] = :one", { ":one": { N: "1" } }, "The document path provided in the update expression is invalid for update"],
-  ["a path through a nothere map", "SET nothere.inside = :one", { ":one": { N: "1" } }, "The document path provided in the update expression is invalid for update"],
-  ["a key attribute", "SET pk = :text", { ":text": { S: "other" } }, "Cannot update attribute pk. This attribute is part of the key"],
-  ["a sum beyond the number range", "SET big = big + big", undefined, "Number overflow. Attempting to store a number with magnitude larger than supported range"],
-  ["an ADD beyond the number range", "ADD big :big", { ":big": { N: "9E+125" } }, "Number overflow. Attempting to store a number with magnitude larger than supported range"],
+  [
+    "a section given twice",
+    "SET n = :one SET s = :one",
+    { ":one": { N: "1" } },
+    'Invalid UpdateExpression: The "SET" section can only be used once in an update expression;',
+  ],
+  [
+    "the same path twice",
+    "SET n = :one, n = :one",
+    { ":one": { N: "1" } },
+    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [n], path two: [n]",
+  ],
+  [
+    "a path inside another",
+    "SET m.a = :one REMOVE m",
+    { ":one": { N: "1" } },
+    "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m, a], path two: [m]",
+  ],
+  [
+    "overlapping actions",
+    "SET n = :one ADD n :one",
+    { ":one": { N: "1" } },
+    "Two document paths overlap with each other",
+  ],
+  [
+    "a string in arithmetic",
+    "SET s = s + :one",
+    { ":one": { N: "1" } },
+    "An operand in the update expression has an incorrect data type",
+  ],
+  [
+    "a string literal in arithmetic",
+    "SET s = :text - :text",
+    { ":text": { S: "1" } },
+    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: -, operand type: S",
+  ],
+  [
+    "a nothere attribute in arithmetic",
+    "SET q = nothere + :one",
+    { ":one": { N: "1" } },
+    "The provided expression refers to an attribute that does not exist in the item",
+  ],
+  [
+    "ADD of a number to a string",
+    "ADD s :one",
+    { ":one": { N: "1" } },
+    "An operand in the update expression has an incorrect data type",
+  ],
+  [
+    "ADD of numbers to a string set",
+    "ADD ss :numbers",
+    { ":numbers": { NS: ["1"] } },
+    "An operand in the update expression has an incorrect data type",
+  ],
+  [
+    "ADD of a list",
+    "ADD l :list",
+    { ":list": { L: [] } },
+    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST",
+  ],
+  [
+    "DELETE of a number",
+    "DELETE n :one",
+    { ":one": { N: "1" } },
+    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: NUMBER",
+  ],
+  [
+    "list_append of a string",
+    "SET l = list_append(l, :text)",
+    { ":text": { S: "x" } },
+    "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: list_append, operand type: S",
+  ],
+  [
+    "size in an update",
+    "SET n = size(s)",
+    undefined,
+    "Invalid UpdateExpression: The function is not allowed in an update expression; function: size",
+  ],
+  [
+    "an unknown function",
+    "SET n = unknown_function(n)",
+    undefined,
+    "Invalid UpdateExpression: Invalid function name; function: unknown_function",
+  ],
+  [
+    "if_not_exists with one operand",
+    "SET n = if_not_exists(n)",
+    undefined,
+    "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: if_not_exists, number of operands: 1",
+  ],
+  [
+    "a path through a string",
+    "SET s.inside = :one",
+    { ":one": { N: "1" } },
+    "The document path provided in the update expression is invalid for update",
+  ],
+  [
+    "an index into a string",
+    "SET s[0] = :one",
+    { ":one": { N: "1" } },
+    "The document path provided in the update expression is invalid for update",
+  ],
+  [
+    "a path through a nothere map",
+    "SET nothere.inside = :one",
+    { ":one": { N: "1" } },
+    "The document path provided in the update expression is invalid for update",
+  ],
+  [
+    "a key attribute",
+    "SET pk = :text",
+    { ":text": { S: "other" } },
+    "Cannot update attribute pk. This attribute is part of the key",
+  ],
+  [
+    "a sum beyond the number range",
+    "SET big = big + big",
+    undefined,
+    "Number overflow. Attempting to store a number with magnitude larger than supported range",
+  ],
+  [
+    "an ADD beyond the number range",
+    "ADD big :big",
+    { ":big": { N: "9E+125" } },
+    "Number overflow. Attempting to store a number with magnitude larger than supported range",
+  ],
 ];
 
 describe("invalid update expressions change nothing", () => {

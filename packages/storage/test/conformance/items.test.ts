@@ -30,7 +30,8 @@ afterAll(async () => {
 });
 
 const missingKeyMessage = /Missing the key|One of the required keys was not given a value/;
-const keyMismatchMessage = /The provided key element does not match the schema|The number of conditions on the keys is invalid/;
+const keyMismatchMessage =
+  /The provided key element does not match the schema|The number of conditions on the keys is invalid/;
 
 let counter = 0;
 function freshKey(): { pk: { S: string }; sk: { N: string } } {
@@ -48,7 +49,9 @@ async function readItem(key: Record<string, unknown>) {
 describe("PutItem", () => {
   it("stores an item and replaces it whole on the next put", async () => {
     const key = freshKey();
-    await target.client.send(new PutItemCommand({ TableName: table, Item: { ...key, a: { S: "1" }, b: { N: "2" } } }));
+    await target.client.send(
+      new PutItemCommand({ TableName: table, Item: { ...key, a: { S: "1" }, b: { N: "2" } } }),
+    );
     expect(await readItem(key)).toEqual({ ...key, a: { S: "1" }, b: { N: "2" } });
     const response = await target.client.send(
       new PutItemCommand({ TableName: table, Item: { ...key, c: { BOOL: true } } }),
@@ -170,7 +173,9 @@ describe("GetItem", () => {
     const key = freshKey();
     await target.client.send(new PutItemCommand({ TableName: table, Item: { ...key, a: { S: "x" } } }));
     for (const ConsistentRead of [true, false, undefined]) {
-      const { Item } = await target.client.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead }));
+      const { Item } = await target.client.send(
+        new GetItemCommand({ TableName: table, Key: key, ConsistentRead }),
+      );
       expect(Item).toEqual({ ...key, a: { S: "x" } });
     }
     const missing = await target.client.send(new GetItemCommand({ TableName: table, Key: freshKey() }));
@@ -216,8 +221,18 @@ describe("GetItem", () => {
   const badProjections: Array<[string, string, Record<string, string> | undefined, string]> = [
     ["the same path twice", "top, top", undefined, "Two document paths overlap with each other"],
     ["overlapping paths", "doc, doc.nest1", undefined, "Two document paths overlap with each other"],
-    ["an undefined attribute name", "#n", undefined, "An expression attribute name used in the document path is not defined; attribute name: #n"],
-    ["an unused attribute name", "top", { "#n": "x" }, "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}"],
+    [
+      "an undefined attribute name",
+      "#n",
+      undefined,
+      "An expression attribute name used in the document path is not defined; attribute name: #n",
+    ],
+    [
+      "an unused attribute name",
+      "top",
+      { "#n": "x" },
+      "Value provided in ExpressionAttributeNames unused in expressions: keys: {#n}",
+    ],
     ["a reserved word", "name", undefined, "Attribute name is a reserved keyword; reserved keyword: name"],
     ["a syntax error", "top,, x", undefined, "Invalid ProjectionExpression: Syntax error"],
   ];
@@ -299,7 +314,12 @@ describe("UpdateItem", () => {
     expect(response.Attributes).toEqual({ ...key, v: { S: "x" } });
     const removeOnly = freshKey();
     const created = await target.client.send(
-      new UpdateItemCommand({ TableName: table, Key: removeOnly, UpdateExpression: "REMOVE x", ReturnValues: "ALL_NEW" }),
+      new UpdateItemCommand({
+        TableName: table,
+        Key: removeOnly,
+        UpdateExpression: "REMOVE x",
+        ReturnValues: "ALL_NEW",
+      }),
     );
     expect(created.Attributes).toEqual(removeOnly);
     expect(await readItem(removeOnly)).toEqual(removeOnly);

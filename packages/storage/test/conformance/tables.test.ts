@@ -285,7 +285,10 @@ describe("UpdateTable", () => {
   it("updates a missing table with ResourceNotFoundException", async () => {
     await expectDynamoError(
       target.client.send(
-        new UpdateTableCommand({ TableName: uniqueTableName("tables-missing"), BillingMode: "PAY_PER_REQUEST" }),
+        new UpdateTableCommand({
+          TableName: uniqueTableName("tables-missing"),
+          BillingMode: "PAY_PER_REQUEST",
+        }),
       ),
       "ResourceNotFoundException",
     );

@@ -21,7 +21,9 @@ afterAll(async () => {
   await target?.stop();
 });
 
-async function roundTrip(item: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+async function roundTrip(
+  item: Record<string, AttributeValue>,
+): Promise<Record<string, AttributeValue> | undefined> {
   await target.client.send(new PutItemCommand({ TableName: table, Item: item }));
   const { Item } = await target.client.send(
     new GetItemCommand({ TableName: table, Key: { pk: item.pk! }, ConsistentRead: true }),
@@ -38,7 +40,9 @@ async function storedValue(pk: string): Promise<Record<string, AttributeValue> |
 
 function sortedSet(value: AttributeValue | undefined): string[] {
   const members = value?.SS ?? value?.NS ?? value?.BS ?? [];
-  return [...members].map((member) => (typeof member === "string" ? member : Buffer.from(member).toString("hex"))).sort();
+  return [...members]
+    .map((member) => (typeof member === "string" ? member : Buffer.from(member).toString("hex")))
+    .sort();
 }
 
 describe("every type round-trips", () => {
@@ -84,7 +88,9 @@ describe("every type round-trips", () => {
       numbers: new Set([1, 2]),
     };
     await target.doc.send(new PutCommand({ TableName: table, Item: item }));
-    const { Item } = await target.doc.send(new GetCommand({ TableName: table, Key: { pk: "doc" }, ConsistentRead: true }));
+    const { Item } = await target.doc.send(
+      new GetCommand({ TableName: table, Key: { pk: "doc" }, ConsistentRead: true }),
+    );
     expect(Item).toEqual(item);
   });
 });
@@ -172,7 +178,9 @@ describe("numbers", () => {
   for (const [text, message] of badNumbers) {
     it(`rejects ${JSON.stringify(text)} and leaves the item as it was`, async () => {
       const pk = `bad-number-${text}`;
-      await target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: { N: "7" } } }));
+      await target.client.send(
+        new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: { N: "7" } } }),
+      );
       await expectDynamoError(
         target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: { N: text } } })),
         "ValidationException",
@@ -221,13 +229,17 @@ describe("empty values", () => {
       partitionKey: { name: "pk", type: "B" },
     });
     await expectDynamoError(
-      target.client.send(new PutItemCommand({ TableName: binaryTable, Item: { pk: { B: new Uint8Array(0) } } })),
+      target.client.send(
+        new PutItemCommand({ TableName: binaryTable, Item: { pk: { B: new Uint8Array(0) } } }),
+      ),
       "ValidationException",
       "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: pk",
     );
     const key = new Uint8Array([0, 1, 2, 255]);
     await target.client.send(new PutItemCommand({ TableName: binaryTable, Item: { pk: { B: key } } }));
-    const { Item } = await target.client.send(new GetItemCommand({ TableName: binaryTable, Key: { pk: { B: key } } }));
+    const { Item } = await target.client.send(
+      new GetItemCommand({ TableName: binaryTable, Key: { pk: { B: key } } }),
+    );
     expect(Item).toEqual({ pk: { B: key } });
   });
 
@@ -235,9 +247,15 @@ describe("empty values", () => {
     const numberTable = await createTable(target.client, uniqueTableName("types-number"), {
       partitionKey: { name: "pk", type: "N" },
     });
-    await target.client.send(new PutItemCommand({ TableName: numberTable, Item: { pk: { N: "1.0" }, v: { S: "a" } } }));
-    await target.client.send(new PutItemCommand({ TableName: numberTable, Item: { pk: { N: "10E-1" }, w: { S: "b" } } }));
-    const { Item } = await target.client.send(new GetItemCommand({ TableName: numberTable, Key: { pk: { N: "1" } } }));
+    await target.client.send(
+      new PutItemCommand({ TableName: numberTable, Item: { pk: { N: "1.0" }, v: { S: "a" } } }),
+    );
+    await target.client.send(
+      new PutItemCommand({ TableName: numberTable, Item: { pk: { N: "10E-1" }, w: { S: "b" } } }),
+    );
+    const { Item } = await target.client.send(
+      new GetItemCommand({ TableName: numberTable, Key: { pk: { N: "1" } } }),
+    );
     expect(Item).toEqual({ pk: { N: "1" }, w: { S: "b" } });
   });
 });
@@ -249,13 +267,19 @@ describe("malformed values", () => {
     ["an empty binary set", { BS: [] }, /Binary sets should not be empty|binary set\s+may not be empty/],
     ["a string set with duplicates", { SS: ["a", "a"] }, "contains duplicates"],
     ["a number set with numerically equal members", { NS: ["1", "1.0"] }, "contains duplicates"],
-    ["a binary set with duplicates", { BS: [new Uint8Array([1]), new Uint8Array([1])] }, "contains duplicates"],
+    [
+      "a binary set with duplicates",
+      { BS: [new Uint8Array([1]), new Uint8Array([1])] },
+      "contains duplicates",
+    ],
     ["NULL false", { NULL: false }, "Null attribute value types must have the value of true"],
   ];
   for (const [description, value, message] of cases) {
     it(`rejects ${description} and keeps the item`, async () => {
       const pk = `malformed-${description}`;
-      await target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: { S: "before" } } }));
+      await target.client.send(
+        new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: { S: "before" } } }),
+      );
       await expectDynamoError(
         target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, v: value } })),
         "ValidationException",
@@ -267,7 +291,9 @@ describe("malformed values", () => {
 
   it("rejects an empty attribute name", async () => {
     await expectDynamoError(
-      target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: "unnamed" }, "": { S: "x" } } })),
+      target.client.send(
+        new PutItemCommand({ TableName: table, Item: { pk: { S: "unnamed" }, "": { S: "x" } } }),
+      ),
       "ValidationException",
       "Empty attribute name",
     );

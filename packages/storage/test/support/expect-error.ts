@@ -10,12 +10,13 @@ export interface ServiceErrorLike extends Error {
 }
 
 /**
- * Awaits `operation`, expects it to reject with `name`, and, when given, checks the message: a string
- * must occur in it, a RegExp must match it. Returns the error for further assertions.
+ * Awaits `operation`, expects it to reject with `name` (or one of several names), and, when given,
+ * checks the message: a string must occur in it, a RegExp must match it. Returns the error for further
+ * assertions.
  */
 export async function expectDynamoError(
   operation: Promise<unknown>,
-  name: string,
+  name: string | readonly string[],
   message?: string | RegExp,
 ): Promise<ServiceErrorLike> {
   let caught: unknown;
@@ -26,7 +27,8 @@ export async function expectDynamoError(
   }
   expect(caught, `expected ${name} but the call succeeded`).toBeInstanceOf(Error);
   const error = caught as ServiceErrorLike;
-  expect({ name: error.name, message: error.message }).toMatchObject({ name });
+  const names = typeof name === "string" ? [name] : name;
+  expect(names, `unexpected ${error.name}: ${error.message}`).toContain(error.name);
   if (typeof message === "string") expect(error.message).toContain(message);
   else if (message !== undefined) expect(error.message).toMatch(message);
   return error;

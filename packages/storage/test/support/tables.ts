@@ -7,8 +7,8 @@ import { randomBytes } from "node:crypto";
 import {
   type AttributeDefinition,
   CreateTableCommand,
-  type DynamoDBClient,
   DescribeTableCommand,
+  type DynamoDBClient,
   type KeySchemaElement,
   type ScalarAttributeType,
 } from "@aws-sdk/client-dynamodb";
