@@ -13,7 +13,9 @@ export const DATA_DIR_ENV_VAR = "HAKOBUNE_DATA_DIR";
 const HIGHEST_PORT = 65_535;
 
 /** The `--help` flag every command accepts. */
-export const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const satisfies ParseArgsOptionsConfig;
+export const HELP_OPTION = {
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsOptionsConfig;
 
 type ParsedValues<T extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: T }>>["values"];
 

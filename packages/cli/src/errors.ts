@@ -61,6 +61,7 @@ export class PortInUseError extends CliError {
 export class ServiceFailedError extends CliError {
   readonly service: string;
 
+  /** `logHint` says where the service's log is ("see its log above"). */
   constructor(service: string, logHint: string) {
     super(
       "HAKOBUNE_CLI_SERVICE_FAILED",

@@ -27,6 +27,20 @@ export {
   type RestartPolicy,
   restartDelayMs,
 } from "./up/restart-policy.js";
-export { formatPrefix, MAX_LINE_BYTES } from "./up/service-log.js";
+export { formatPrefix, MAX_LINE_BYTES, type ServiceLog } from "./up/service-log.js";
+export {
+  DEFAULT_RUNNER_TIMEOUTS,
+  type RunnerNotice,
+  type RunnerSnapshot,
+  type RunnerTimeouts,
+  ServiceRunner,
+  type ServiceRunnerOptions,
+} from "./up/service-runner.js";
 export { SERVICES, type ServiceDefinition, type SpawnCommand, type SpawnContext } from "./up/services.js";
-export { readUpState, STATE_FILE_NAME, type ServiceRecord, stateFilePath, type UpState } from "./up/state-file.js";
+export {
+  readUpState,
+  type ServiceRecord,
+  STATE_FILE_NAME,
+  stateFilePath,
+  type UpState,
+} from "./up/state-file.js";

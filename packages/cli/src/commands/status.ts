@@ -40,7 +40,10 @@ export interface ServiceStatusRow {
 async function statusOf(service: ServiceRecord): Promise<ServiceStatus> {
   if (service.pid === null || !isProcessAlive(service.pid)) return "not running";
   const definition = SERVICES.find((each) => each.name === service.name);
-  const healthy = await probeHealth(`${service.url}${definition?.healthPath ?? "/healthz"}`, STATUS_PROBE_TIMEOUT_MS);
+  const healthy = await probeHealth(
+    `${service.url}${definition?.healthPath ?? "/healthz"}`,
+    STATUS_PROBE_TIMEOUT_MS,
+  );
   return healthy ? "healthy" : "unhealthy";
 }
 
@@ -52,9 +55,7 @@ function formatTable(rows: ServiceStatusRow[]): string {
   const widths = [0, 1, 2].map((column) => Math.max(...cells.map((line) => line[column]?.length ?? 0)));
   return cells
     .map((line) =>
-      line
-        .map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell))
-        .join("  "),
+      line.map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  "),
     )
     .join("\n");
 }

@@ -2,8 +2,9 @@
  * `hakobune up`: starts every available service of the platform locally and supervises it until
  * Ctrl-C. The flags come from the service table, one `--<service>-port` per service.
  */
-import type { ParseArgsOptionsConfig } from "node:util";
+
 import { fileURLToPath } from "node:url";
+import type { ParseArgsOptionsConfig } from "node:util";
 import { HELP_OPTION, parseCommandFlags, resolveDataDir, resolvePort } from "../args.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_RESTART_POLICY } from "../up/restart-policy.js";

@@ -13,7 +13,14 @@
  */
 import { decideAfterFailure, type RestartPolicy } from "./restart-policy.js";
 
-export type LifecyclePhase = "idle" | "starting" | "running" | "backing-off" | "stopping" | "stopped" | "gave-up";
+export type LifecyclePhase =
+  | "idle"
+  | "starting"
+  | "running"
+  | "backing-off"
+  | "stopping"
+  | "stopped"
+  | "gave-up";
 
 export interface LifecycleState {
   phase: LifecyclePhase;
@@ -67,7 +74,9 @@ export function step(state: LifecycleState, event: LifecycleEvent, policy: Resta
   const unchanged: Step = { state, effects: [] };
   switch (event.type) {
     case "start":
-      return state.phase === "idle" ? { state: { ...state, phase: "starting" }, effects: [{ type: "spawn" }] } : unchanged;
+      return state.phase === "idle"
+        ? { state: { ...state, phase: "starting" }, effects: [{ type: "spawn" }] }
+        : unchanged;
 
     case "spawned":
       return state.phase === "starting" || state.phase === "stopping"
@@ -76,7 +85,10 @@ export function step(state: LifecycleState, event: LifecycleEvent, policy: Resta
 
     case "healthy":
       return state.phase === "starting"
-        ? { state: { ...state, phase: "running", healthySinceMs: event.atMs }, effects: [{ type: "announce-ready" }] }
+        ? {
+            state: { ...state, phase: "running", healthySinceMs: event.atMs },
+            effects: [{ type: "announce-ready" }],
+          }
         : unchanged;
 
     case "start-timed-out":
@@ -88,7 +100,10 @@ export function step(state: LifecycleState, event: LifecycleEvent, policy: Resta
 
     case "backoff-elapsed":
       return state.phase === "backing-off"
-        ? { state: { ...state, phase: "starting", restarts: state.restarts + 1 }, effects: [{ type: "spawn" }] }
+        ? {
+            state: { ...state, phase: "starting", restarts: state.restarts + 1 },
+            effects: [{ type: "spawn" }],
+          }
         : unchanged;
 
     case "stop":
@@ -123,11 +138,18 @@ function exited(
 
   const healthyForMs = state.healthySinceMs === null ? null : event.atMs - state.healthySinceMs;
   const decision = decideAfterFailure(policy, state.consecutiveQuickFailures, healthyForMs);
-  const base = { ...state, pid: null, healthySinceMs: null, consecutiveQuickFailures: decision.consecutiveQuickFailures };
+  const base = {
+    ...state,
+    pid: null,
+    healthySinceMs: null,
+    consecutiveQuickFailures: decision.consecutiveQuickFailures,
+  };
   if (decision.action === "give-up") {
     return {
       state: { ...base, phase: "gave-up" },
-      effects: [{ type: "announce-give-up", consecutiveQuickFailures: decision.consecutiveQuickFailures, ...status }],
+      effects: [
+        { type: "announce-give-up", consecutiveQuickFailures: decision.consecutiveQuickFailures, ...status },
+      ],
     };
   }
   return {

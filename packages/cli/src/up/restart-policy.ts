@@ -56,5 +56,9 @@ export function decideAfterFailure(
   if (consecutiveQuickFailures >= policy.maxConsecutiveQuickFailures) {
     return { action: "give-up", consecutiveQuickFailures };
   }
-  return { action: "restart", delayMs: restartDelayMs(policy, consecutiveQuickFailures), consecutiveQuickFailures };
+  return {
+    action: "restart",
+    delayMs: restartDelayMs(policy, consecutiveQuickFailures),
+    consecutiveQuickFailures,
+  };
 }

@@ -107,7 +107,14 @@ export class ServiceRunner {
   snapshot(): RunnerSnapshot {
     const { name, url } = this.#options;
     const { pid, phase, restarts } = this.#state;
-    return { name, url, pid, startedAt: pid === null ? null : (this.#startedAt?.toISOString() ?? null), phase, restarts };
+    return {
+      name,
+      url,
+      pid,
+      startedAt: pid === null ? null : (this.#startedAt?.toISOString() ?? null),
+      phase,
+      restarts,
+    };
   }
 
   /** Starts the service; resolves true once it is healthy, false if `up` gave up on it or it was stopped. */
@@ -160,10 +167,20 @@ export class ServiceRunner {
         this.#firstReady.resolve(true);
         return;
       case "announce-failure":
-        notify({ kind: "failure", restartInMs: effect.restartInMs, code: effect.code, signal: effect.signal });
+        notify({
+          kind: "failure",
+          restartInMs: effect.restartInMs,
+          code: effect.code,
+          signal: effect.signal,
+        });
         return;
       case "announce-give-up":
-        notify({ kind: "give-up", ...effect });
+        notify({
+          kind: "give-up",
+          consecutiveQuickFailures: effect.consecutiveQuickFailures,
+          code: effect.code,
+          signal: effect.signal,
+        });
         this.#firstReady.resolve(false);
         return;
       case "announce-stopped":

@@ -84,7 +84,8 @@ export function claimStateFile(dataDir: string, state: UpState): void {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const existing = readUpState(dataDir);
-      if (existing !== null && isProcessAlive(existing.pid)) throw new AlreadyRunningError(dataDir, existing.pid);
+      if (existing !== null && isProcessAlive(existing.pid))
+        throw new AlreadyRunningError(dataDir, existing.pid);
       unlinkIfPresent(stateFilePath(dataDir));
     }
     throw new AlreadyRunningError(dataDir, readUpState(dataDir)?.pid ?? 0);

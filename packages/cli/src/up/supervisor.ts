@@ -24,7 +24,7 @@ export interface PlannedService {
 export interface UpOptions {
   /** Absolute data directory; each service gets `<dataDir>/<name>`. */
   dataDir: string;
-  /** Write service logs to `<dataDir>/logs/<name>.log` instead of stdout. */
+  /** Write service logs to `<dataDir>/logs/<name>.log` instead of `out`. */
   quiet: boolean;
   /** The interface every service binds to. */
   host: string;
@@ -34,10 +34,23 @@ export interface UpOptions {
   cliEntry: string;
   policy: RestartPolicy;
   timeouts: RunnerTimeouts;
+  /** Where `up` reports, and where service logs go unless `quiet`. */
   out: Writable & { isTTY?: boolean; hasColors?: () => boolean };
 }
 
-/** Resolves when `port` on `host` can be listened on right now. */
+/** Runs the platform until a shutdown signal; returns the exit status for `up`. */
+export async function runUp(options: UpOptions): Promise<number> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const startedAt = new Date().toISOString();
+  claimStateFile(options.dataDir, { pid: process.pid, startedAt, services: [] });
+  try {
+    for (const service of options.services) await assertPortFree(service, options.host);
+    return await new Supervisor(options, startedAt).run();
+  } finally {
+    releaseStateFile(options.dataDir, process.pid);
+  }
+}
+
 async function assertPortFree(service: PlannedService, host: string): Promise<void> {
   const { definition, port } = service;
   const free = await new Promise<boolean>((resolve) => {
@@ -50,137 +63,182 @@ async function assertPortFree(service: PlannedService, host: string): Promise<vo
 
 function describeExit(code: number | null, signal: string | null): string {
   if (signal !== null) return `signal ${signal}`;
-  return code === null ? "did not start" : `code ${code}`;
+  return code === null ? "it did not start" : `code ${code}`;
 }
 
-/** Runs the platform until a shutdown signal; returns the exit status for `up`. */
-export async function runUp(options: UpOptions): Promise<number> {
-  const { dataDir, quiet, host, services, out } = options;
-  mkdirSync(dataDir, { recursive: true });
-  for (const service of services) await assertPortFree(service, host);
-  const logsDir = join(dataDir, "logs");
-  if (quiet) mkdirSync(logsDir, { recursive: true });
-
-  const startedAt = new Date().toISOString();
-  const nameWidth = Math.max(...services.map((service) => service.definition.name.length));
-  const colour = out.isTTY === true && out.hasColors?.() === true;
-  const say = (line: string) => out.write(`${line}\n`);
-  // Once our stdout is gone (terminal closed, pipe reader exited) there is no one to tell; keep supervising.
-  out.on("error", () => {});
-
-  const logs: ServiceLog[] = [];
-  const runners: ServiceRunner[] = [];
-  const state = (): UpState => ({
-    pid: process.pid,
-    startedAt,
-    services: runners.map((runner) => runner.snapshot()),
+class Supervisor {
+  readonly #options: UpOptions;
+  readonly #startedAt: string;
+  readonly #logsDir: string;
+  readonly #nameWidth: number;
+  readonly #runners: ServiceRunner[] = [];
+  readonly #logs: ServiceLog[] = [];
+  #startupDone = false;
+  #shuttingDown = false;
+  #exitCode = 0;
+  #requestShutdownNow: () => void = () => {};
+  readonly #shutdownRequested = new Promise<void>((resolve) => {
+    this.#requestShutdownNow = resolve;
   });
-  claimStateFile(dataDir, { pid: process.pid, startedAt, services: [] });
-
-  let startupDone = false;
-  let shuttingDown = false;
-  let exitCode = 0;
-  let resolveShutdown!: () => void;
-  const shutdownRequested = new Promise<void>((resolve) => {
-    resolveShutdown = resolve;
-  });
-  const requestShutdown = (reason: string) => {
-    say(`${reason}: stopping Hakobune.`);
-    shuttingDown = true;
-    resolveShutdown();
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    if (!this.#shuttingDown) return this.#requestShutdown(`${signal} received`);
+    this.#say(`${signal} again: killing every service now.`);
+    for (const runner of this.#runners) runner.killNow();
+  };
+  /** Last resort if `up` itself exits unexpectedly: no service may outlive it. */
+  readonly #onExit = () => {
+    for (const runner of this.#runners) runner.killNow();
+    releaseStateFile(this.#options.dataDir, process.pid);
+  };
+  /** A bug in `up` must not leave services running unsupervised. */
+  readonly #onFatal = (error: unknown) => {
+    process.stderr.write(
+      `hakobune up crashed, so every service is killed: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
+    process.exit(1);
   };
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (!shuttingDown) return requestShutdown(`${signal} received`);
-    say(`${signal} again: killing every service now.`);
-    for (const runner of runners) runner.killNow();
-  };
-  // Last resort if `up` itself dies unexpectedly: no service may outlive it.
-  const onExit = () => {
-    for (const runner of runners) runner.killNow();
-    releaseStateFile(dataDir, process.pid);
-  };
-  for (const signal of SHUTDOWN_SIGNALS) process.on(signal, onSignal);
-  process.on("exit", onExit);
+  constructor(options: UpOptions, startedAt: string) {
+    this.#options = options;
+    this.#startedAt = startedAt;
+    this.#logsDir = join(options.dataDir, "logs");
+    this.#nameWidth = Math.max(...options.services.map((service) => service.definition.name.length));
+    if (options.quiet) mkdirSync(this.#logsDir, { recursive: true });
+    const colour = options.out.isTTY === true && options.out.hasColors?.() === true;
+    options.services.forEach((service, index) => {
+      this.#runners.push(this.#createRunner(service, colour ? index : null));
+    });
+  }
 
-  services.forEach(({ definition, port }, index) => {
+  async run(): Promise<number> {
+    // Once our stdout is gone (terminal closed, pipe reader exited) there is no one to tell; keep supervising.
+    this.#options.out.on("error", () => {});
+    for (const signal of SHUTDOWN_SIGNALS) process.on(signal, this.#onSignal);
+    process.on("exit", this.#onExit);
+    process.on("uncaughtException", this.#onFatal);
+    process.on("unhandledRejection", this.#onFatal);
+    try {
+      this.#writeState();
+      const failure = await this.#startInOrder();
+      this.#startupDone = true;
+      if (failure === null && !this.#shuttingDown) {
+        this.#say(
+          `Hakobune is up with ${this.#runners.length} service(s) on ${this.#options.dataDir}; press Ctrl-C to stop.`,
+        );
+        await this.#shutdownRequested;
+      }
+      this.#shuttingDown = true;
+      await Promise.all(this.#runners.map((runner) => runner.stop()));
+      await Promise.all(this.#logs.map((log) => log.close()));
+      if (failure !== null) throw failure;
+      this.#say("Hakobune stopped.");
+      return this.#exitCode;
+    } finally {
+      for (const signal of SHUTDOWN_SIGNALS) process.off(signal, this.#onSignal);
+      process.off("exit", this.#onExit);
+      process.off("uncaughtException", this.#onFatal);
+      process.off("unhandledRejection", this.#onFatal);
+    }
+  }
+
+  /** Starts services one after another; returns the error for the first that never became healthy. */
+  async #startInOrder(): Promise<ServiceFailedError | null> {
+    for (const runner of this.#runners) {
+      if (this.#shuttingDown) return null;
+      // A shutdown request during start-up must not wait for a service that is still backing off.
+      const ready = await Promise.race([runner.start(), this.#shutdownRequested.then(() => false)]);
+      if (!ready && !this.#shuttingDown)
+        return new ServiceFailedError(runner.name, this.#logHint(runner.name));
+    }
+    return null;
+  }
+
+  #createRunner({ definition, port }: PlannedService, colourIndex: number | null): ServiceRunner {
+    const { dataDir, host, quiet, out } = this.#options;
     const name = definition.name;
     const serviceDataDir = join(dataDir, name);
     mkdirSync(serviceDataDir, { recursive: true });
-    const logFile = join(logsDir, `${name}.log`);
     const log = quiet
-      ? fileServiceLog(logFile)
-      : prefixedServiceLog(name, { width: nameWidth, colourIndex: colour ? index : null }, out);
-    logs.push(log);
-    const logHint = quiet ? `its log is ${logFile}` : "its log is above";
+      ? fileServiceLog(this.#logFile(name))
+      : prefixedServiceLog(name, { width: this.#nameWidth, colourIndex }, out);
+    this.#logs.push(log);
     const url = `http://${host}:${port}`;
-    const runner: ServiceRunner = new ServiceRunner({
+    return new ServiceRunner({
       name,
       url,
       healthUrl: `${url}${definition.healthPath}`,
-      command: definition.spawn({ port, host, serviceDataDir, dataDir, cliEntry: options.cliEntry }),
+      command: definition.spawn({ port, host, serviceDataDir, dataDir, cliEntry: this.#options.cliEntry }),
       log,
-      policy: options.policy,
-      timeouts: options.timeouts,
-      onNotice: (notice: RunnerNotice) => {
-        switch (notice.kind) {
-          case "changed":
-            writeUpState(dataDir, state());
-            return;
-          case "ready":
-            say(`ready  ${name.padEnd(nameWidth)}  ${url}  pid ${notice.pid}`);
-            return;
-          case "failure":
-            say(`${name} exited (${describeExit(notice.code, notice.signal)}); restarting in ${notice.restartInMs} ms.`);
-            return;
-          case "give-up":
-            say(
-              `${name} failed ${notice.consecutiveQuickFailures} times in a row (last: ${describeExit(notice.code, notice.signal)}); giving up on it, ${logHint}.`,
-            );
-            // With every service given up there is nothing left to supervise.
-            if (startupDone && !shuttingDown && runners.every((each) => each.phase === "gave-up")) {
-              exitCode = 1;
-              requestShutdown("Every service has been given up on");
-            }
-            return;
-          case "spawn-error":
-            say(`${name} could not be spawned: ${notice.message}.`);
-            return;
-          case "stop-survived":
-            say(`${name}'s process group ${notice.pid} survived SIGKILL; check it with "ps -g ${notice.pid}".`);
-            return;
-          case "stopped":
-            return;
-        }
-      },
+      policy: this.#options.policy,
+      timeouts: this.#options.timeouts,
+      onNotice: (notice) => this.#onNotice(name, url, notice),
     });
-    runners.push(runner);
-  });
-  writeUpState(dataDir, state());
+  }
 
-  let failure: ServiceFailedError | null = null;
-  for (const runner of runners) {
-    if (shuttingDown) break;
-    const ready = await runner.start();
-    if (!ready && !shuttingDown) {
-      const logHint = quiet ? `see ${join(logsDir, `${runner.name}.log`)}` : "see its log above";
-      failure = new ServiceFailedError(runner.name, logHint);
-      break;
+  #onNotice(name: string, url: string, notice: RunnerNotice): void {
+    switch (notice.kind) {
+      case "changed":
+        this.#writeState();
+        return;
+      case "ready":
+        this.#say(`ready  ${name.padEnd(this.#nameWidth)}  ${url}  pid ${notice.pid}`);
+        return;
+      case "failure":
+        this.#say(
+          `${name} exited (${describeExit(notice.code, notice.signal)}); restarting in ${notice.restartInMs} ms.`,
+        );
+        return;
+      case "give-up":
+        this.#say(
+          `${name} failed ${notice.consecutiveQuickFailures} times in a row (last: ${describeExit(notice.code, notice.signal)}); giving up on it, ${this.#logHint(name)}.`,
+        );
+        // With every service given up there is nothing left to supervise.
+        if (
+          this.#startupDone &&
+          !this.#shuttingDown &&
+          this.#runners.every((each) => each.phase === "gave-up")
+        ) {
+          this.#exitCode = 1;
+          this.#requestShutdown("Every service has been given up on");
+        }
+        return;
+      case "spawn-error":
+        this.#say(`${name} could not be spawned: ${notice.message}.`);
+        return;
+      case "stop-survived":
+        this.#say(
+          `${name}'s process group ${notice.pid} survived SIGKILL; inspect it with "ps -g ${notice.pid}".`,
+        );
+        return;
+      case "stopped":
+        return;
     }
   }
-  startupDone = true;
-  if (failure === null && !shuttingDown) {
-    say(`Hakobune is up with ${runners.length} service(s) on ${dataDir}; press Ctrl-C to stop.`);
-    await shutdownRequested;
-  }
-  shuttingDown = true;
 
-  await Promise.all(runners.map((runner) => runner.stop()));
-  await Promise.all(logs.map((log) => log.close()));
-  releaseStateFile(dataDir, process.pid);
-  for (const signal of SHUTDOWN_SIGNALS) process.off(signal, onSignal);
-  process.off("exit", onExit);
-  if (failure !== null) throw failure;
-  say("Hakobune stopped.");
-  return exitCode;
+  #requestShutdown(reason: string): void {
+    this.#say(`${reason}: stopping Hakobune.`);
+    this.#shuttingDown = true;
+    this.#requestShutdownNow();
+  }
+
+  #writeState(): void {
+    const state: UpState = {
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      services: this.#runners.map((runner) => runner.snapshot()),
+    };
+    writeUpState(this.#options.dataDir, state);
+  }
+
+  #logFile(name: string): string {
+    return join(this.#logsDir, `${name}.log`);
+  }
+
+  #logHint(name: string): string {
+    return this.#options.quiet ? `see ${this.#logFile(name)}` : "see its log above";
+  }
+
+  #say(line: string): void {
+    this.#options.out.write(`${line}\n`);
+  }
 }
