@@ -1,5 +1,12 @@
 /** The storage package's public surface: the DynamoDB-compatible server and its building blocks. */
-export { runStorageFromCommandLine, defaultStorageDataDir, defaultStoragePort } from "./api/run.js";
+export {
+  defaultStoragePort,
+  runStorageFromCommandLine,
+  StorageUsageError,
+  serveStorage,
+  storageCredentialsFromEnv,
+  storageUsage,
+} from "./api/run.js";
 export {
   defaultDrainTimeoutMs,
   maxRequestBytes,

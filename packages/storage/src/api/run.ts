@@ -1,31 +1,75 @@
-/** Command-line and environment front end of the storage service, shared by `hakobune storage`. */
+/**
+ * The storage service's command line, shared by `node packages/storage/dist/main.js` and
+ * `hakobune storage`: flags win over the environment, which wins over the defaults. Runs until SIGTERM,
+ * SIGINT or SIGHUP, then drains and exits.
+ */
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type Credentials, DEFAULT_CREDENTIALS } from "./sigv4.js";
 import { startStorageServer } from "./server.js";
+import { type Credentials, DEFAULT_CREDENTIALS } from "./sigv4.js";
 
 export const defaultStoragePort = 8000;
-export const defaultStorageDataDir = ".hakobune/storage";
+export const defaultStorageHost = "127.0.0.1";
+/** Past this bound on shutdown the process exits even if connections are still draining. */
+export const storageShutdownTimeoutMs = 15_000;
 
-function fail(message: string): never {
-  process.stderr.write(`storage: ${message}\n`);
-  process.exit(2);
+export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST]
+
+Runs the DynamoDB-compatible storage service in the foreground; Ctrl-C or SIGTERM stops it.
+
+Options:
+  --port N         port to listen on (env HAKOBUNE_STORAGE_PORT, default ${defaultStoragePort})
+  --data-dir DIR   folder for the store (env HAKOBUNE_STORAGE_DATA_DIR, default <HAKOBUNE_DATA_DIR or ./.hakobune>/storage)
+  --host HOST      interface to bind (env HAKOBUNE_STORAGE_HOST, default ${defaultStorageHost})
+
+Environment:
+  HAKOBUNE_STORAGE_ACCESS_KEY_ID, HAKOBUNE_STORAGE_SECRET_ACCESS_KEY
+                   the one access key accepted instead of the default one (set both or neither)
+`;
+
+/** A bad flag or setting: the caller prints the sentence and exits 2. */
+export class StorageUsageError extends Error {
+  readonly code = "STORAGE_USAGE";
 }
 
 function parsePort(text: string, source: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 65535) fail(`${source} must be a port number between 0 and 65535, got "${text}".`);
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new StorageUsageError(`${source} must be a port number between 0 and 65535, got "${text}".`);
+  }
   return Number(text);
 }
 
-export async function runStorageFromCommandLine(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  let values: { port?: string | undefined; host?: string | undefined; "data-dir"?: string | undefined };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: "string" }, host: { type: "string" }, "data-dir": { type: "string" } },
-      strict: true,
-    }));
-  } catch (error) {
-    fail((error as Error).message);
+/** The access key storage accepts, from HAKOBUNE_STORAGE_ACCESS_KEY_ID / _SECRET_ACCESS_KEY or the default. */
+export function storageCredentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
+  const accessKeyId = env.HAKOBUNE_STORAGE_ACCESS_KEY_ID || undefined;
+  const secretAccessKey = env.HAKOBUNE_STORAGE_SECRET_ACCESS_KEY || undefined;
+  if (accessKeyId === undefined && secretAccessKey === undefined) return DEFAULT_CREDENTIALS;
+  if (accessKeyId === undefined || secretAccessKey === undefined) {
+    throw new StorageUsageError(
+      "HAKOBUNE_STORAGE_ACCESS_KEY_ID and HAKOBUNE_STORAGE_SECRET_ACCESS_KEY must be set together.",
+    );
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+/** Starts storage from a command line and serves until a stop signal; resolves with the exit code. */
+export async function runStorageFromCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(storageUsage);
+    return 0;
   }
   const port =
     values.port !== undefined
@@ -33,33 +77,37 @@ export async function runStorageFromCommandLine(argv: string[], env: NodeJS.Proc
       : env.HAKOBUNE_STORAGE_PORT
         ? parsePort(env.HAKOBUNE_STORAGE_PORT, "HAKOBUNE_STORAGE_PORT")
         : defaultStoragePort;
-  const host = values.host ?? env.HAKOBUNE_STORAGE_HOST ?? "127.0.0.1";
-  const dataDir = values["data-dir"] ?? env.HAKOBUNE_STORAGE_DATA_DIR ?? defaultStorageDataDir;
-  const accessKeyId = env.HAKOBUNE_STORAGE_ACCESS_KEY_ID;
-  const secretAccessKey = env.HAKOBUNE_STORAGE_SECRET_ACCESS_KEY;
-  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
-    fail("HAKOBUNE_STORAGE_ACCESS_KEY_ID and HAKOBUNE_STORAGE_SECRET_ACCESS_KEY must be set together.");
-  }
-  const credentials: Credentials =
-    accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : DEFAULT_CREDENTIALS;
+  const host = values.host ?? env.HAKOBUNE_STORAGE_HOST ?? defaultStorageHost;
+  const dataDir =
+    values["data-dir"] ??
+    env.HAKOBUNE_STORAGE_DATA_DIR ??
+    join(env.HAKOBUNE_DATA_DIR || ".hakobune", "storage");
+  return serveStorage({ port, host, dataDir, credentials: storageCredentialsFromEnv(env) });
+}
+
+/** Serves storage in the foreground until a stop signal, then drains; resolves with the exit code. */
+export async function serveStorage(options: {
+  port: number;
+  host: string;
+  dataDir: string;
+  credentials: Credentials;
+}): Promise<number> {
+  const { port, host, dataDir, credentials } = options;
   const server = await startStorageServer({ port, host, dataDir, credentials: [credentials] });
   process.stdout.write(
-    `storage: listening on ${server.url} (data in ${dataDir})\n` +
-      `storage: access key id "${credentials.accessKeyId}", secret access key "${credentials.secretAccessKey}", any region\n`,
+    `storage listening on ${server.url} with data in ${dataDir}\n` +
+      `storage accepts access key id "${credentials.accessKeyId}" with secret access key "${credentials.secretAccessKey}" in any region\n`,
   );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`storage: ${signal} received, draining\n`);
-    server.close().then(
-      () => process.exit(0),
-      (error) => {
-        process.stderr.write(`storage: shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const name of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.once(name, () => resolve(name));
+  });
+  process.stdout.write(`storage received ${signal}; draining and stopping\n`);
+  const deadline = setTimeout(() => {
+    process.stderr.write(`storage did not stop within ${storageShutdownTimeoutMs} ms; exiting anyway\n`);
+    process.exit(1);
+  }, storageShutdownTimeoutMs);
+  await server.close();
+  clearTimeout(deadline);
+  process.stdout.write("storage stopped\n");
+  return 0;
 }
