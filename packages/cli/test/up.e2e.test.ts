@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { UpState } from "../src/index.js";
+import { SERVICES, type UpState } from "../src/index.js";
 import {
   assertBuilt,
   CliProcess,
@@ -31,6 +31,16 @@ function storagePid(dataDir: string): number | undefined {
   return readState(dataDir)?.services.find((service) => service.name === "storage")?.pid ?? undefined;
 }
 
+/** Free ports for every service `up` runs besides storage, so that tests never meet a busy default port. */
+async function otherServicePorts(): Promise<string[]> {
+  const flags: string[] = [];
+  for (const service of SERVICES) {
+    if (service.available && service.name !== "storage")
+      flags.push(`--${service.portFlag}`, String(await freePort()));
+  }
+  return flags;
+}
+
 const temporaryDirs: string[] = [];
 const startedPids: number[] = [];
 
@@ -42,7 +52,15 @@ function temporaryDataDir(): string {
 
 async function startUp(dataDir: string, extraArgs: string[] = []): Promise<{ up: CliProcess; port: number }> {
   const port = await freePort();
-  const up = new CliProcess(["up", "--data-dir", dataDir, "--storage-port", String(port), ...extraArgs]);
+  const up = new CliProcess([
+    "up",
+    "--data-dir",
+    dataDir,
+    "--storage-port",
+    String(port),
+    ...(await otherServicePorts()),
+    ...extraArgs,
+  ]);
   startedPids.push(up.pid);
   await up.waitForOutput(READY);
   const pid = storagePid(dataDir);
@@ -95,14 +113,20 @@ describe("hakobune up", () => {
     expect(JSON.parse(afterRestart.stdout)).toMatchObject({
       running: true,
       pid: up.pid,
-      services: [{ name: "storage", pid: secondPid, status: "healthy" }],
+      services: expect.arrayContaining([
+        { name: "storage", pid: secondPid, status: "healthy", url: expect.any(String) },
+      ]),
     });
     expect(exists(firstPid!)).toBe(false);
 
+    const servicePids = (readState(dataDir)?.services ?? []).flatMap((service) =>
+      service.pid ? [service.pid] : [],
+    );
+    expect(servicePids.length).toBe(SERVICES.filter((service) => service.available).length);
     process.kill(up.pid, "SIGTERM");
     expect(await up.waitForExit()).toEqual({ code: 0, signal: null });
     expect(up.output).toContain("Hakobune stopped.");
-    for (const pid of [up.pid, secondPid, -secondPid]) {
+    for (const pid of [up.pid, ...servicePids, ...servicePids.map((pid) => -pid)]) {
       await eventually(`pid ${pid} to be gone`, () => (exists(pid) ? undefined : true), 5_000);
     }
     expect(existsSync(join(dataDir, "up.json"))).toBe(false);
@@ -117,7 +141,14 @@ describe("hakobune up", () => {
     const { up } = await startUp(dataDir);
     const before = readFileSync(join(dataDir, "up.json"), "utf8");
 
-    const second = await runCli(["up", "--data-dir", dataDir, "--storage-port", String(await freePort())]);
+    const second = await runCli([
+      "up",
+      "--data-dir",
+      dataDir,
+      "--storage-port",
+      String(await freePort()),
+      ...(await otherServicePorts()),
+    ]);
     expect(second.code).toBe(1);
     expect(second.stderr).toBe(
       `hakobune: Hakobune is already running on ${dataDir} (pid ${up.pid}); stop it first or pass another --data-dir.\n`,
@@ -175,7 +206,14 @@ describe("hakobune up", () => {
     const dataDir = temporaryDataDir();
     const { up, port } = await startUp(dataDir);
     const other = temporaryDataDir();
-    const clash = await runCli(["up", "--data-dir", other, "--storage-port", String(port)]);
+    const clash = await runCli([
+      "up",
+      "--data-dir",
+      other,
+      "--storage-port",
+      String(port),
+      ...(await otherServicePorts()),
+    ]);
     expect(clash.code).toBe(1);
     expect(clash.stderr).toBe(
       `hakobune: Port ${port} for storage is already in use; free it or choose another with --storage-port or HAKOBUNE_STORAGE_PORT.\n`,

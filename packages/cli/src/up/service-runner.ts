@@ -192,9 +192,13 @@ export class ServiceRunner {
   }
 
   #spawn(): void {
-    const { command, args } = this.#options.command;
+    const { command, args, env } = this.#options.command;
     // detached: the child leads a new process group, so signalling the group reaches its children too.
-    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: env ? { ...process.env, ...env } : process.env,
+    });
     this.#options.log.attach(child);
     this.#startedAt = new Date();
     let exited = false;

@@ -4,6 +4,7 @@
  * endpoint is. Entries with `available: false` are planned parts that do not exist yet; `up` skips them.
  */
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Everything an entry needs to build its command line. */
 export interface SpawnContext {
@@ -17,11 +18,15 @@ export interface SpawnContext {
   dataDir: string;
   /** The `hakobune` entry point (`dist/main.js`), for services that are CLI subcommands. */
   cliEntry: string;
+  /** URL of every service `up` runs, by name: how a service finds the ones it depends on. */
+  serviceUrls: Readonly<Record<string, string>>;
 }
 
 export interface SpawnCommand {
   command: string;
   args: string[];
+  /** Variables added to `up`'s own environment for this service. */
+  env?: Record<string, string>;
 }
 
 export interface ServiceDefinition {
@@ -47,6 +52,16 @@ function cliSubcommand(subcommand: string): (context: SpawnContext) => SpawnComm
   });
 }
 
+/** The compiled entry point of a workspace package, resolved through the package's public surface. */
+function packageEntry(packageName: string): string {
+  return fileURLToPath(new URL("./main.js", import.meta.resolve(packageName)));
+}
+
+/** Where a service built on service-kit finds storage, as the AWS SDK expects it. */
+function storageEnvironment(serviceUrls: Readonly<Record<string, string>>): Record<string, string> {
+  return { HAKOBUNE_STORAGE_ENDPOINT: serviceUrls.storage ?? "http://127.0.0.1:8000" };
+}
+
 /** In start order: storage first, because every other service keeps its data there. */
 export const SERVICES: readonly ServiceDefinition[] = [
   {
@@ -64,8 +79,19 @@ export const SERVICES: readonly ServiceDefinition[] = [
     portFlag: "auth-port",
     portEnvVar: "HAKOBUNE_AUTH_PORT",
     healthPath: "/healthz",
-    available: false,
-    spawn: cliSubcommand("auth-center"),
+    available: true,
+    spawn: ({ port, host, serviceUrls }) => ({
+      command: process.execPath,
+      args: [packageEntry("@hakobune/auth-center")],
+      env: {
+        ...storageEnvironment(serviceUrls),
+        HAKOBUNE_AUTH_PORT: String(port),
+        HAKOBUNE_AUTH_HOST: host,
+        // The issuer follows the port, so that tokens name the URL clients really use.
+        HAKOBUNE_AUTH_ISSUER: `http://localhost:${port}`,
+        HAKOBUNE_AUTH_SEED_DEMO: "1",
+      },
+    }),
   },
   {
     name: "pantry",

@@ -128,7 +128,8 @@ class Supervisor {
         await this.#shutdownRequested;
       }
       this.#shuttingDown = true;
-      await Promise.all(this.#runners.map((runner) => runner.stop()));
+      // Reverse start order: a service stops while the ones it depends on (storage last) still serve it.
+      for (const runner of [...this.#runners].reverse()) await runner.stop();
       await Promise.all(this.#logs.map((log) => log.close()));
       if (failure !== null) throw failure;
       this.#say("Hakobune stopped.");
@@ -153,6 +154,14 @@ class Supervisor {
     return null;
   }
 
+  /** Every planned service's URL by name, so a service can be pointed at the ones it depends on. */
+  #serviceUrls(): Record<string, string> {
+    const { host, services } = this.#options;
+    return Object.fromEntries(
+      services.map(({ definition, port }) => [definition.name, `http://${host}:${port}`]),
+    );
+  }
+
   #createRunner({ definition, port }: PlannedService, colourIndex: number | null): ServiceRunner {
     const { dataDir, host, quiet, out } = this.#options;
     const name = definition.name;
@@ -167,7 +176,14 @@ class Supervisor {
       name,
       url,
       healthUrl: `${url}${definition.healthPath}`,
-      command: definition.spawn({ port, host, serviceDataDir, dataDir, cliEntry: this.#options.cliEntry }),
+      command: definition.spawn({
+        port,
+        host,
+        serviceDataDir,
+        dataDir,
+        cliEntry: this.#options.cliEntry,
+        serviceUrls: this.#serviceUrls(),
+      }),
       log,
       policy: this.#options.policy,
       timeouts: this.#options.timeouts,
