@@ -7,7 +7,11 @@ import { existsSync } from "node:fs";
 /** Each command the tests run, and the Debian package that provides it. */
 const required = [
   { command: "/usr/bin/promtool", pkg: "prometheus", why: "checks metrics, rules and configuration" },
-  { command: "/usr/bin/java", pkg: "default-jre-headless", why: "runs DynamoDB Local, the reference for storage tests" },
+  {
+    command: "/usr/bin/java",
+    pkg: "default-jre-headless",
+    why: "runs DynamoDB Local, the reference for storage tests",
+  },
 ];
 
 const missing = required.filter(({ command }) => !existsSync(command));
@@ -30,7 +34,9 @@ if (missing.length > 0) {
   });
   const stillMissing = required.filter(({ command }) => !existsSync(command));
   if (update.status !== 0 || install.status !== 0 || stillMissing.length > 0) {
-    console.error(`system-packages: apt-get could not install ${packages.join(" ")}; install them and run again.`);
+    console.error(
+      `system-packages: apt-get could not install ${packages.join(" ")}; install them and run again.`,
+    );
     process.exit(1);
   }
 }
