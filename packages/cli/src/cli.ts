@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   up: async () => (await import("./commands/up.js")).up,
   status: async () => (await import("./commands/status.js")).status,
   storage: async () => (await import("./commands/storage.js")).storage,
+  auth: async () => (await import("./commands/auth.js")).auth,
   help: async () => (await import("./commands/help.js")).help,
 };
 
