@@ -62,6 +62,12 @@ function storageEnvironment(serviceUrls: Readonly<Record<string, string>>): Reco
   return { HAKOBUNE_STORAGE_ENDPOINT: serviceUrls.storage ?? "http://127.0.0.1:8000" };
 }
 
+/** auth-center's issuer follows its port, so that tokens name the URL clients really use. */
+function issuerOf(serviceUrls: Readonly<Record<string, string>>): string {
+  const authUrl = new URL(serviceUrls["auth-center"] ?? "http://127.0.0.1:8081");
+  return `http://localhost:${authUrl.port}`;
+}
+
 /** In start order: storage first, because every other service keeps its data there. */
 export const SERVICES: readonly ServiceDefinition[] = [
   {
@@ -87,8 +93,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
         ...storageEnvironment(serviceUrls),
         HAKOBUNE_AUTH_PORT: String(port),
         HAKOBUNE_AUTH_HOST: host,
-        // The issuer follows the port, so that tokens name the URL clients really use.
-        HAKOBUNE_AUTH_ISSUER: `http://localhost:${port}`,
+        HAKOBUNE_AUTH_ISSUER: issuerOf(serviceUrls),
         HAKOBUNE_AUTH_SEED_DEMO: "1",
       },
     }),
@@ -99,8 +104,18 @@ export const SERVICES: readonly ServiceDefinition[] = [
     portFlag: "pantry-port",
     portEnvVar: "HAKOBUNE_PANTRY_PORT",
     healthPath: "/healthz",
-    available: false,
-    spawn: cliSubcommand("pantry"),
+    available: true,
+    spawn: ({ port, host, serviceUrls }) => ({
+      command: process.execPath,
+      args: [packageEntry("@hakobune/pantry")],
+      env: {
+        ...storageEnvironment(serviceUrls),
+        HAKOBUNE_PANTRY_PORT: String(port),
+        HAKOBUNE_PANTRY_HOST: host,
+        HAKOBUNE_AUTH_ISSUER: issuerOf(serviceUrls),
+        HAKOBUNE_PANTRY_SEED_DEMO: "1",
+      },
+    }),
   },
   {
     name: "console",
