@@ -7,6 +7,17 @@ import { existsSync } from "node:fs";
 /** Each command the tests run, and the Debian package that provides it. */
 const required = [
   { command: "/usr/bin/promtool", pkg: "prometheus", why: "checks metrics, rules and configuration" },
+  { command: "/usr/bin/prometheus", pkg: "prometheus", why: "scrapes the services in the monitoring tests" },
+  {
+    command: "/usr/bin/prometheus-alertmanager",
+    pkg: "prometheus-alertmanager",
+    why: "routes alerts in the monitoring tests",
+  },
+  {
+    command: "/usr/bin/amtool",
+    pkg: "prometheus-alertmanager",
+    why: "checks the Alertmanager configuration",
+  },
   {
     command: "/usr/bin/java",
     pkg: "default-jre-headless",
