@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   status: async () => (await import("./commands/status.js")).status,
   storage: async () => (await import("./commands/storage.js")).storage,
   auth: async () => (await import("./commands/auth.js")).auth,
+  dashboards: async () => (await import("./commands/dashboards.js")).dashboards,
   help: async () => (await import("./commands/help.js")).help,
 };
 

@@ -3,6 +3,7 @@
  * Ctrl-C. The flags come from the service table, one `--<service>-port` per service.
  */
 
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
 import { HELP_OPTION, parseCommandFlags, resolveDataDir, resolvePort } from "../args.js";
@@ -48,6 +49,28 @@ Options:
 ${OPTION_ROWS.map(([flag, meaning]) => `  ${flag.padEnd(OPTION_WIDTH)}${meaning}`).join("\n")}
 `;
 
+/**
+ * Keeps Prometheus's file-based discovery in step with what runs: each service is added to the scrape
+ * targets once it is healthy. A service that crashes stays listed, so that its target shows down.
+ */
+function scrapeTargetsWriter(dataDir: string, services: PlannedService[]) {
+  if (!services.some(({ definition }) => definition.name === "prometheus")) return undefined;
+  const targets = new Map<string, string>();
+  let writing = Promise.resolve();
+  return (name: string, url: string) => {
+    targets.set(name, url);
+    const snapshot = [...targets].map(([service, serviceUrl]) => ({ service, url: serviceUrl }));
+    writing = writing
+      .then(async () => {
+        const { writeScrapeTargets } = await import("@hakobune/observability");
+        await writeScrapeTargets(join(dataDir, "prometheus"), snapshot);
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`hakobune: could not update Prometheus's scrape targets: ${String(error)}\n`);
+      });
+  };
+}
+
 export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const flags = parseCommandFlags("up", argv, UP_OPTIONS);
   if (flags.help) {
@@ -68,7 +91,12 @@ export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
       definition.defaultPort,
     ),
   }));
-  const services: PlannedService[] = planned.filter(({ definition }) => definition.available);
+  const services: PlannedService[] = [];
+  for (const service of planned.filter(({ definition }) => definition.available)) {
+    const missing = await service.definition.missingRequirement?.();
+    if (missing === undefined) services.push(service);
+    else process.stdout.write(`${service.definition.name} will not run: ${missing}\n`);
+  }
   for (const [index, service] of services.entries()) {
     const clash = services.slice(0, index).find((other) => other.port === service.port);
     if (clash) {
@@ -86,5 +114,6 @@ export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
     policy: DEFAULT_RESTART_POLICY,
     timeouts: DEFAULT_RUNNER_TIMEOUTS,
     out: process.stdout,
+    onServiceReady: scrapeTargetsWriter(dataDir, services),
   });
 }

@@ -41,6 +41,13 @@ export interface ServiceDefinition {
   healthPath: string;
   /** Whether the service exists yet; `up` starts only available services. */
   available: boolean;
+  /**
+   * Why this machine cannot run the service (a program is not installed), in one sentence with the fix;
+   * undefined when it can. `up` says it and carries on without the service.
+   */
+  missingRequirement?(): Promise<string | undefined>;
+  /** Writes what the service needs before it first starts, such as its configuration files. */
+  prepare?(context: SpawnContext): Promise<void>;
   spawn(context: SpawnContext): SpawnCommand;
 }
 
@@ -66,6 +73,12 @@ function storageEnvironment(serviceUrls: Readonly<Record<string, string>>): Reco
 function issuerOf(serviceUrls: Readonly<Record<string, string>>): string {
   const authUrl = new URL(serviceUrls["auth-center"] ?? "http://127.0.0.1:8081");
   return `http://localhost:${authUrl.port}`;
+}
+
+/** Prometheus and Alertmanager are Debian packages; without them `up` runs the rest. */
+async function missingMonitoringBinaries(): Promise<string | undefined> {
+  const { findPrometheusBinaries } = await import("@hakobune/observability");
+  return findPrometheusBinaries().message ?? undefined;
 }
 
 /** In start order: storage first, because every other service keeps its data there. */
@@ -127,19 +140,16 @@ export const SERVICES: readonly ServiceDefinition[] = [
     spawn: cliSubcommand("console"),
   },
   {
-    name: "prometheus",
-    defaultPort: 9090,
-    portFlag: "prometheus-port",
-    portEnvVar: "HAKOBUNE_PROMETHEUS_PORT",
-    healthPath: "/-/healthy",
-    available: false,
-    spawn: ({ port, host, serviceDataDir }) => ({
-      command: "prometheus",
-      args: [
-        `--config.file=${join(serviceDataDir, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(serviceDataDir, "data")}`,
-        `--web.listen-address=${host}:${port}`,
-      ],
+    name: "alerts",
+    defaultPort: 9095,
+    portFlag: "alerts-port",
+    portEnvVar: "HAKOBUNE_ALERTS_PORT",
+    healthPath: "/healthz",
+    available: true,
+    spawn: ({ port, host }) => ({
+      command: process.execPath,
+      args: [packageEntry("@hakobune/observability")],
+      env: { ALERT_RECEIVER_PORT: String(port), ALERT_RECEIVER_HOST: host },
     }),
   },
   {
@@ -147,13 +157,46 @@ export const SERVICES: readonly ServiceDefinition[] = [
     defaultPort: 9093,
     portFlag: "alertmanager-port",
     portEnvVar: "HAKOBUNE_ALERTMANAGER_PORT",
-    healthPath: "/-/healthy",
-    available: false,
+    healthPath: "/-/ready",
+    available: true,
+    missingRequirement: () => missingMonitoringBinaries(),
+    prepare: async ({ serviceDataDir, serviceUrls }) => {
+      const { writeAlertmanagerConfig } = await import("@hakobune/observability");
+      await writeAlertmanagerConfig(serviceDataDir, { webhookUrl: `${serviceUrls.alerts}/alerts` });
+    },
     spawn: ({ port, host, serviceDataDir }) => ({
       command: "prometheus-alertmanager",
       args: [
         `--config.file=${join(serviceDataDir, "alertmanager.yml")}`,
         `--storage.path=${join(serviceDataDir, "data")}`,
+        `--web.listen-address=${host}:${port}`,
+        // An empty address turns clustering off: no gossip port, no waiting for peers.
+        "--cluster.listen-address=",
+      ],
+    }),
+  },
+  {
+    name: "prometheus",
+    defaultPort: 9090,
+    portFlag: "prometheus-port",
+    portEnvVar: "HAKOBUNE_PROMETHEUS_PORT",
+    healthPath: "/-/ready",
+    available: true,
+    missingRequirement: () => missingMonitoringBinaries(),
+    prepare: async ({ serviceDataDir, serviceUrls }) => {
+      const { writeAlertRules, writePrometheusConfig } = await import("@hakobune/observability");
+      const rules = await writeAlertRules(serviceDataDir);
+      await writePrometheusConfig({
+        dir: serviceDataDir,
+        ruleFiles: [rules],
+        ...(serviceUrls.alertmanager ? { alertmanagerUrl: serviceUrls.alertmanager } : {}),
+      });
+    },
+    spawn: ({ port, host, serviceDataDir }) => ({
+      command: "prometheus",
+      args: [
+        `--config.file=${join(serviceDataDir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${join(serviceDataDir, "data")}`,
         `--web.listen-address=${host}:${port}`,
       ],
     }),

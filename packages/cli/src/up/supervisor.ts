@@ -11,7 +11,7 @@ import { PortInUseError, ServiceFailedError } from "../errors.js";
 import type { RestartPolicy } from "./restart-policy.js";
 import { fileServiceLog, prefixedServiceLog, type ServiceLog } from "./service-log.js";
 import { type RunnerNotice, type RunnerTimeouts, ServiceRunner } from "./service-runner.js";
-import type { ServiceDefinition } from "./services.js";
+import type { ServiceDefinition, SpawnContext } from "./services.js";
 import { claimStateFile, releaseStateFile, type UpState, writeUpState } from "./state-file.js";
 
 const SHUTDOWN_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -36,6 +36,8 @@ export interface UpOptions {
   timeouts: RunnerTimeouts;
   /** Where `up` reports, and where service logs go unless `quiet`. */
   out: Writable & { isTTY?: boolean; hasColors?: () => boolean };
+  /** Told each time a service becomes healthy (also after a restart). */
+  onServiceReady?: (name: string, url: string) => void;
 }
 
 /** Runs the platform until a shutdown signal; returns the exit status for `up`. */
@@ -72,6 +74,8 @@ class Supervisor {
   readonly #logsDir: string;
   readonly #nameWidth: number;
   readonly #runners: ServiceRunner[] = [];
+  /** What each runner was spawned with, by the same index: `prepare` gets the same context. */
+  readonly #spawnContexts: SpawnContext[] = [];
   readonly #logs: ServiceLog[] = [];
   #startupDone = false;
   #shuttingDown = false;
@@ -144,8 +148,10 @@ class Supervisor {
 
   /** Starts services one after another; returns the error for the first that never became healthy. */
   async #startInOrder(): Promise<ServiceFailedError | null> {
-    for (const runner of this.#runners) {
+    for (const [index, runner] of this.#runners.entries()) {
       if (this.#shuttingDown) return null;
+      const { definition } = this.#options.services[index]!;
+      await definition.prepare?.(this.#spawnContexts[index]!);
       // A shutdown request during start-up must not wait for a service that is still backing off.
       const ready = await Promise.race([runner.start(), this.#shutdownRequested.then(() => false)]);
       if (!ready && !this.#shuttingDown)
@@ -172,18 +178,20 @@ class Supervisor {
       : prefixedServiceLog(name, { width: this.#nameWidth, colourIndex }, out);
     this.#logs.push(log);
     const url = `http://${host}:${port}`;
+    const context: SpawnContext = {
+      port,
+      host,
+      serviceDataDir,
+      dataDir,
+      cliEntry: this.#options.cliEntry,
+      serviceUrls: this.#serviceUrls(),
+    };
+    this.#spawnContexts.push(context);
     return new ServiceRunner({
       name,
       url,
       healthUrl: `${url}${definition.healthPath}`,
-      command: definition.spawn({
-        port,
-        host,
-        serviceDataDir,
-        dataDir,
-        cliEntry: this.#options.cliEntry,
-        serviceUrls: this.#serviceUrls(),
-      }),
+      command: definition.spawn(context),
       log,
       policy: this.#options.policy,
       timeouts: this.#options.timeouts,
@@ -198,6 +206,7 @@ class Supervisor {
         return;
       case "ready":
         this.#say(`ready  ${name.padEnd(this.#nameWidth)}  ${url}  pid ${notice.pid}`);
+        this.#options.onServiceReady?.(name, url);
         return;
       case "failure":
         this.#say(

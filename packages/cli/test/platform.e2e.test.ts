@@ -1,6 +1,7 @@
 /**
- * `hakobune auth rotate-keys` against a platform started by the real `hakobune up`: the new key becomes
- * auth-center's signing key and the previous one stays published in the JWKS.
+ * The whole platform as `hakobune up` runs it: every service healthy, Prometheus scraping each of them
+ * through the generated file-based discovery, and `hakobune auth rotate-keys` against the running
+ * auth-center (the new key becomes the signing key, the previous one stays published in the JWKS).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVICES, type UpState } from "../src/index.js";
 import { assertBuilt, CliProcess, eventually, freePort, killIfAlive, runCli } from "./support/cli-process.js";
 
-const dataDir = mkdtempSync(join(tmpdir(), "hakobune-cli-auth-"));
+const dataDir = mkdtempSync(join(tmpdir(), "hakobune-cli-platform-"));
 let up: CliProcess | undefined;
 
 async function portFlags(): Promise<string[]> {
@@ -52,6 +53,30 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+describe("hakobune up with monitoring", () => {
+  it("runs every available service, and Prometheus scrapes each one", async () => {
+    const state = JSON.parse(readFileSync(join(dataDir, "up.json"), "utf8")) as UpState;
+    const running = state.services.map((service) => service.name).sort();
+    expect(running).toEqual(
+      SERVICES.filter((service) => service.available)
+        .map((service) => service.name)
+        .sort(),
+    );
+    const scraped = await eventually(
+      "every service's up series at 1 in Prometheus",
+      async () => {
+        const query = encodeURIComponent("up == 1");
+        const response = await fetch(`${serviceUrl("prometheus")}/api/v1/query?query=${query}`);
+        const body = (await response.json()) as { data: { result: { metric: { service: string } }[] } };
+        const services = body.data.result.map((series) => series.metric.service).sort();
+        return services.length === running.length ? services : undefined;
+      },
+      60_000,
+    );
+    expect(scraped).toEqual(running);
+  });
+});
+
 describe("hakobune auth rotate-keys", () => {
   it("makes a new key active and keeps the old one published", async () => {
     const before = await publishedKeyIds();
@@ -79,5 +104,26 @@ describe("hakobune auth rotate-keys", () => {
     rmSync(empty, { recursive: true, force: true });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^hakobune: No storage to rotate keys in: .+\n$/);
+  });
+});
+
+describe("hakobune dashboards export", () => {
+  it("writes dashboard models and provisioning files Grafana can load", async () => {
+    const out = mkdtempSync(join(tmpdir(), "hakobune-cli-dashboards-"));
+    try {
+      const run = await runCli(["dashboards", "export", out]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const written = /Wrote (\d+) dashboard\(s\) and (\d+) provisioning file\(s\)/.exec(run.stdout);
+      expect(Number(written?.[1])).toBeGreaterThan(1);
+      expect(Number(written?.[2])).toBeGreaterThan(0);
+      const bad = await runCli(["dashboards", "export", out, "--prometheus-url", "not a url"]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^hakobune: prometheusUrl must be an http or https URL/);
+      const missing = await runCli(["dashboards", "export"]);
+      expect(missing.code).toBe(2);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
