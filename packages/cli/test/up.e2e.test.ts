@@ -178,19 +178,18 @@ describe("hakobune up", () => {
     await eventually("storage to be gone", () => (exists(pid) ? undefined : true), 5_000);
   });
 
-  it("replaces the state file of an up that died without cleaning up", async () => {
+  it("replaces the state file of an up that died, stopping the services it left running", async () => {
     const dataDir = temporaryDataDir();
     const { up } = await startUp(dataDir);
-    const orphanedStorage = storagePid(dataDir)!;
-    // SIGKILL cannot be handled: up.json stays behind, pointing at a dead pid.
+    const orphans = (readState(dataDir)?.services ?? []).flatMap((service) =>
+      service.pid ? [service.pid] : [],
+    );
+    startedPids.push(...orphans);
+    expect(orphans.length).toBeGreaterThan(0);
+    // SIGKILL cannot be handled: up.json stays behind, and the services keep running unsupervised.
     process.kill(up.pid, "SIGKILL");
     await up.waitForExit();
-    killIfAlive(-orphanedStorage);
-    await eventually(
-      "the orphaned storage to be gone",
-      () => (exists(orphanedStorage) ? undefined : true),
-      5_000,
-    );
+    for (const pid of orphans) expect(exists(pid)).toBe(true);
 
     const stale = await runCli(["status", "--data-dir", dataDir]);
     expect(stale.code).toBe(1);
@@ -198,6 +197,9 @@ describe("hakobune up", () => {
 
     const { up: next } = await startUp(dataDir);
     expect(readState(dataDir)?.pid).toBe(next.pid);
+    for (const pid of orphans) {
+      await eventually(`orphaned service ${pid} to be gone`, () => (exists(pid) ? undefined : true), 5_000);
+    }
     process.kill(next.pid, "SIGTERM");
     expect((await next.waitForExit()).code).toBe(0);
   });

@@ -66,6 +66,8 @@ export interface RunnerSnapshot {
   startedAt: string | null;
   phase: LifecyclePhase;
   restarts: number;
+  /** The command line the service runs as, so a later `up` can recognise it if this one is killed. */
+  command: string[];
 }
 
 interface Deferred<T> {
@@ -105,7 +107,7 @@ export class ServiceRunner {
   }
 
   snapshot(): RunnerSnapshot {
-    const { name, url } = this.#options;
+    const { name, url, command } = this.#options;
     const { pid, phase, restarts } = this.#state;
     return {
       name,
@@ -114,6 +116,7 @@ export class ServiceRunner {
       startedAt: pid === null ? null : (this.#startedAt?.toISOString() ?? null),
       phase,
       restarts,
+      command: [command.command, ...command.args],
     };
   }
 

@@ -4,10 +4,10 @@
  * atomically (temporary file, then link or rename), so a reader never sees half a file.
  */
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { AlreadyRunningError } from "../errors.js";
 import type { LifecyclePhase } from "./lifecycle.js";
-import { isProcessAlive } from "./process-group.js";
+import { isProcessAlive, signalGroup } from "./process-group.js";
 
 export const STATE_FILE_NAME = "up.json";
 
@@ -20,6 +20,8 @@ export interface ServiceRecord {
   phase: LifecyclePhase;
   /** How many times `up` restarted the service after a failure. */
   restarts: number;
+  /** The service's command line (absent in files written before it was recorded). */
+  command?: string[];
 }
 
 export interface UpState {
@@ -86,12 +88,45 @@ export function claimStateFile(dataDir: string, state: UpState): void {
       const existing = readUpState(dataDir);
       if (existing !== null && isProcessAlive(existing.pid))
         throw new AlreadyRunningError(dataDir, existing.pid);
+      // The previous `up` was killed before it could stop its services: stop them now, or they would
+      // hold their ports and data with nobody supervising them.
+      if (existing !== null) killOrphanedServices(existing);
       unlinkIfPresent(stateFilePath(dataDir));
     }
     throw new AlreadyRunningError(dataDir, readUpState(dataDir)?.pid ?? 0);
   } finally {
     unlinkIfPresent(temporary);
   }
+}
+
+/**
+ * SIGKILLs the process group of every service a dead `up` recorded, when the process with that pid is
+ * still the service `up` started (same command line): a pid reused by an unrelated program is left alone.
+ */
+export function killOrphanedServices(state: UpState): string[] {
+  const killed: string[] = [];
+  for (const service of state.services) {
+    if (service.pid === null || service.command === undefined) continue;
+    if (!sameCommandLine(readCommandLine(service.pid), service.command)) continue;
+    signalGroup(service.pid, "SIGKILL");
+    killed.push(service.name);
+  }
+  return killed;
+}
+
+function readCommandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The program may show up resolved through PATH, so only its file name is compared; arguments exactly. */
+function sameCommandLine(running: string[] | undefined, recorded: string[]): boolean {
+  if (running === undefined || running.length !== recorded.length || running.length === 0) return false;
+  if (basename(running[0]!) !== basename(recorded[0]!)) return false;
+  return running.every((word, index) => index === 0 || word === recorded[index]);
 }
 
 /** Replaces the state file's content; only the `up` that claimed it calls this. */
