@@ -2,7 +2,7 @@
  * What the operations share: finding a table, checking a key against the table's key schema, item
  * limits, consumed capacity as DynamoDB computes it, and the expression values of a request.
  */
-import type { StorageEngine, TableRecord } from "../engine/index.js";
+import type { ItemStore, TableRecord } from "../engine/index.js";
 import { resourceNotFound, validationError } from "../errors.js";
 import { itemSizeBytes, typeOf, validateAttributeValue, validateItem } from "../values/index.js";
 import type { AttributeValue, Item } from "../values/types.js";
@@ -10,7 +10,8 @@ import type { StorageMetrics } from "./metrics.js";
 import { type Input, optionalEnum } from "./validation.js";
 
 export interface OperationContext {
-  engine: StorageEngine;
+  /** The engine itself on a single node; a storage node of the cluster passes its replicated store. */
+  engine: ItemStore;
   metrics: StorageMetrics;
 }
 
@@ -19,11 +20,15 @@ export const maxItemBytes = 400 * 1024;
 /** DynamoDB's limits on key attribute values. */
 export const maxPartitionKeyBytes = 2048;
 export const maxSortKeyBytes = 1024;
+
+const keyTooLargeMessage = `Hash primary key values must be under ${maxPartitionKeyBytes} bytes, and range primary key values must be under ${maxSortKeyBytes} bytes`;
+const itemTooLargeMessage = "Item size has exceeded the maximum allowed size";
+const updatedItemTooLargeMessage = "Item size to update has exceeded the maximum allowed size";
 /** Read and write capacity units are counted in these item-size steps. */
 export const readUnitBytes = 4096;
 export const writeUnitBytes = 1024;
 
-export function requireTable(engine: StorageEngine, name: string): TableRecord {
+export function requireTable(engine: ItemStore, name: string): TableRecord {
   const table = engine.getTable(name);
   if (!table) throw resourceNotFound("Requested resource not found");
   return table;
@@ -35,13 +40,16 @@ function keyValueBytes(value: AttributeValue): number {
   return 0;
 }
 
-function checkKeyAttribute(table: TableRecord, name: string, value: AttributeValue | undefined, isSort: boolean) {
+function checkKeyAttribute(
+  table: TableRecord,
+  name: string,
+  value: AttributeValue | undefined,
+  isSort: boolean,
+) {
   const schema = isSort ? table.keySchema.sortKey : table.keySchema.partitionKey;
   if (!schema) return;
   if (value === undefined) {
-    throw validationError(
-      `One or more parameter values were invalid: Missing the key ${name} in the item`,
-    );
+    throw validationError(`One or more parameter values were invalid: Missing the key ${name} in the item`);
   }
   const type = typeOf(value);
   if (type !== schema.type) {
@@ -55,18 +63,15 @@ function checkKeyAttribute(table: TableRecord, name: string, value: AttributeVal
       `One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ${type === "S" ? "string" : "binary"} value. Key: ${name}`,
     );
   }
-  const limit = isSort ? maxSortKeyBytes : maxPartitionKeyBytes;
-  if (bytes > limit) {
-    throw validationError(
-      `One or more parameter values were invalid: Size of ${isSort ? "sort" : "hashkey"} has exceeded the maximum size limit of${isSort ? "" : ":"} ${limit} bytes`,
-    );
-  }
+  if (bytes > (isSort ? maxSortKeyBytes : maxPartitionKeyBytes)) throw validationError(keyTooLargeMessage);
 }
 
 /** Validates a full item for a write: types, key attributes, size. Returns it with numbers normalized. */
 export function checkItem(table: TableRecord, raw: unknown, member = "Item"): Item {
   if (raw === undefined || raw === null) {
-    throw validationError(`1 validation error detected: Value null at '${member.charAt(0).toLowerCase() + member.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    throw validationError(
+      `1 validation error detected: Value null at '${member.charAt(0).toLowerCase() + member.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   const item = validateItem(raw, member);
   checkKeyAttribute(table, table.keySchema.partitionKey.name, item[table.keySchema.partitionKey.name], false);
@@ -77,9 +82,10 @@ export function checkItem(table: TableRecord, raw: unknown, member = "Item"): It
   return item;
 }
 
-export function checkItemSize(item: Item): void {
+/** Rejects an item over 400 KB; `update` says it was produced by an update, which DynamoDB words apart. */
+export function checkItemSize(item: Item, origin: "write" | "update" = "write"): void {
   if (itemSizeBytes(item) > maxItemBytes) {
-    throw validationError("Item size has exceeded the maximum allowed size");
+    throw validationError(origin === "update" ? updatedItemTooLargeMessage : itemTooLargeMessage);
   }
 }
 
@@ -131,9 +137,13 @@ export function capacityMode(input: Input): CapacityMode {
   return optionalEnum(input, "ReturnConsumedCapacity", ["INDEXES", "TOTAL", "NONE"] as const) ?? "NONE";
 }
 
-/** Read units for `bytes` read in one request: 4 KB steps, halved when eventually consistent. */
-export function readUnits(bytes: number, consistent: boolean): number {
-  const units = Math.max(1, Math.ceil(bytes / readUnitBytes));
+/**
+ * Read units for `bytes` read in one request: 4 KB steps, halved when eventually consistent. Reading
+ * one item costs at least one step even when it is missing; a Query or Scan that reads nothing costs
+ * nothing (`minimumUnits` 0), as DynamoDB charges them.
+ */
+export function readUnits(bytes: number, consistent: boolean, minimumUnits = 1): number {
+  const units = Math.max(minimumUnits, Math.ceil(bytes / readUnitBytes));
   return consistent ? units : units / 2;
 }
 

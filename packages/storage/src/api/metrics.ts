@@ -6,6 +6,16 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { StorageEngine } from "../engine/index.js";
 
+/**
+ * prom-client's default gauges whose names end in `_total`, which Prometheus reserves for counters
+ * (`promtool check metrics` rejects them). Each sums a gauge that is kept (`nodejs_active_handles`…).
+ */
+const gaugesNamedLikeCounters = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 export class StorageMetrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
@@ -18,6 +28,7 @@ export class StorageMetrics {
     this.#engine = engine;
     this.registry.setDefaultLabels({ service: "storage" });
     collectDefaultMetrics({ register: this.registry });
+    for (const name of gaugesNamedLikeCounters) this.registry.removeSingleMetric(name);
     this.#operations = new Counter({
       name: "storage_operations_total",
       help: "DynamoDB API operations handled, by operation, table and outcome (ok or the error type).",
@@ -49,7 +60,11 @@ export class StorageMetrics {
       labelNames: ["table"],
       registers: [this.registry],
     });
-    const tables = new Gauge({ name: "storage_tables", help: "Tables in the store.", registers: [this.registry] });
+    const tables = new Gauge({
+      name: "storage_tables",
+      help: "Tables in the store.",
+      registers: [this.registry],
+    });
     // Table gauges are read from the engine at scrape time, never kept in step on the write path.
     this.#collectTables = () => {
       items.reset();

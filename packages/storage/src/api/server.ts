@@ -53,21 +53,30 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    request.on("data", (chunk: Buffer) => {
+    const collect = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxRequestBytes) {
-        request.destroy();
-        reject(new RequestTooLargeError());
+      if (size <= maxRequestBytes) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
-    });
+      // Stop keeping the body but leave the connection up, so the client can read the 413 first.
+      request.off("data", collect);
+      chunks.length = 0;
+      reject(new RequestTooLargeError());
+    };
+    request.on("data", collect);
     request.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     request.on("error", reject);
   });
 }
 
-function send(response: ServerResponse, status: number, body: string, requestId: string, contentType: string) {
+function send(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  contentType: string,
+) {
   const payload = Buffer.from(body);
   response.writeHead(status, {
     "content-type": contentType,
@@ -123,6 +132,8 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         outcome = "RequestTooLarge";
+        // The rest of the body is never read: the connection closes once the answer is sent.
+        response.setHeader("connection", "close");
         sendError(
           response,
           new DynamoError("RequestTooLarge", `Request body exceeds ${maxRequestBytes} bytes.`, 413),
@@ -162,7 +173,9 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     send(
       response,
       404,
-      JSON.stringify({ error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` } }),
+      JSON.stringify({
+        error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` },
+      }),
       requestId,
       "application/json",
     );

@@ -87,11 +87,18 @@ export class SignatureVerifier {
   #signingKeys = new Map<string, Buffer>();
 
   constructor(credentials: Credentials[]) {
-    for (const { accessKeyId, secretAccessKey } of credentials) this.#secrets.set(accessKeyId, secretAccessKey);
+    for (const { accessKeyId, secretAccessKey } of credentials)
+      this.#secrets.set(accessKeyId, secretAccessKey);
   }
 
   /** Throws the DynamoDB error a client would get when the request is not signed by a known key. */
-  verify(method: string, path: string, headers: IncomingHttpHeaders, body: Buffer, nowMs = Date.now()): string {
+  verify(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+    nowMs = Date.now(),
+  ): string {
     const authorization = headerValue(headers, "authorization");
     if (!authorization) {
       throw new DynamoError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
@@ -99,7 +106,10 @@ export class SignatureVerifier {
     const auth = parseAuthorization(authorization);
     const secret = this.#secrets.get(auth.accessKeyId);
     if (secret === undefined) {
-      throw new DynamoError("UnrecognizedClientException", "The security token included in the request is invalid.");
+      throw new DynamoError(
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+      );
     }
     const amzDate = headerValue(headers, "x-amz-date") ?? "";
     const requestTimeMs = parseAmzDate(amzDate);
@@ -119,11 +129,7 @@ export class SignatureVerifier {
     // is never trusted, or a captured signature could be replayed with another body.
     const payloadHash = sha256Hex(body);
     const [pathname, query = ""] = path.split("?", 2) as [string, string?];
-    const canonicalQuery = query
-      .split("&")
-      .filter(Boolean)
-      .sort()
-      .join("&");
+    const canonicalQuery = query.split("&").filter(Boolean).sort().join("&");
     const canonicalRequest = [
       method,
       pathname,

@@ -11,7 +11,8 @@ function lowerFirst(member: string): string {
   return member.charAt(0).toLowerCase() + member.slice(1);
 }
 
-function constraint(member: string, value: unknown, rule: string) {
+/** "1 validation error detected: Value … at 'member' failed to satisfy constraint: <rule>". */
+export function constraint(member: string, value: unknown, rule: string) {
   const shown = value === undefined || value === null ? "null" : `'${String(value).slice(0, 256)}'`;
   return validationError(
     `1 validation error detected: Value ${shown} at '${lowerFirst(member)}' failed to satisfy constraint: ${rule}`,
@@ -19,17 +20,37 @@ function constraint(member: string, value: unknown, rule: string) {
 }
 
 export const tableNamePattern = /^[a-zA-Z0-9_.-]+$/;
+/** DynamoDB's bounds on a table name's length, in characters. */
+export const minTableNameLength = 3;
+export const maxTableNameLength = 255;
+
+export const invalidTableNameMessage = `Invalid table/index name.  Table/index names must be between ${minTableNameLength} and ${maxTableNameLength} characters long, and may contain only the characters a-z, A-Z, 0-9, '_', '-', and '.'`;
+
+export function isValidTableName(name: string): boolean {
+  return (
+    name.length >= minTableNameLength && name.length <= maxTableNameLength && tableNamePattern.test(name)
+  );
+}
 
 /** A table name as DynamoDB allows: 3 to 255 of [a-zA-Z0-9_.-]. */
 export function tableName(input: Input, member = "TableName"): string {
   const value = input[member];
   if (value === undefined || value === null) throw constraint(member, value, "Member must not be null");
   if (typeof value !== "string") throw serialization(member, "a string");
-  if (value.length < 3 || value.length > 255) {
-    throw constraint(member, value, "Member must have length greater than or equal to 3 and less than or equal to 255");
-  }
-  if (!tableNamePattern.test(value)) {
-    throw constraint(member, value, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+");
+  if (!isValidTableName(value)) throw validationError(invalidTableNameMessage);
+  return value;
+}
+
+/** A `Limit` member: a positive integer, at most `max`. */
+export function optionalLimit(input: Input, max: number, tooLargeMessage?: string): number | undefined {
+  const value = input.Limit;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value)) throw serialization("Limit", "an integer");
+  if (value < 1) throw validationError("Limit must be greater than or equal to 1");
+  if (value > max) {
+    throw tooLargeMessage === undefined
+      ? constraint("Limit", value, `Member must have value less than or equal to ${max}`)
+      : validationError(tooLargeMessage);
   }
   return value;
 }
@@ -61,7 +82,11 @@ export function optionalInteger(input: Input, member: string, min: number, max: 
   return value;
 }
 
-export function optionalEnum<T extends string>(input: Input, member: string, allowed: readonly T[]): T | undefined {
+export function optionalEnum<T extends string>(
+  input: Input,
+  member: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = input[member];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
@@ -97,12 +122,18 @@ export function requiredArray(input: Input, member: string): unknown[] {
 }
 
 export function lengthBetween(member: string, items: unknown[], min: number, max: number): void {
-  if (items.length < min || items.length > max) {
+  if (items.length < min) {
     throw constraint(
       member,
       `[${items.length} items]`,
-      `Member must have length less than or equal to ${max}` +
-        (min > 0 ? ` and greater than or equal to ${min}` : ""),
+      `Member must have length greater than or equal to ${min}`,
+    );
+  }
+  if (items.length > max) {
+    throw constraint(
+      member,
+      `[${items.length} items]`,
+      `Member must have length less than or equal to ${max}`,
     );
   }
 }

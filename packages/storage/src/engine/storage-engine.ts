@@ -29,7 +29,7 @@ import {
 import { itemSizeBytes } from "../values/size.js";
 import type { AttributeValue, Item, KeyAttributeType } from "../values/types.js";
 import { type ChangeRecord, emptyPartitionState, type PartitionState } from "./change-record.js";
-import { keyAttributesOf, locateItem, locatePartitionKey } from "./item-location.js";
+import { type ItemLocation, keyAttributesOf, locateItem, locatePartitionKey } from "./item-location.js";
 import { type SortRange, sortKeyRange } from "./sort-range.js";
 import { changeRecordKey, partitionStateKey } from "./store-keys.js";
 import type { KeySchema, StorageStats, TableRecord } from "./table-record.js";
@@ -325,6 +325,12 @@ export class StorageEngine {
   getItem(table: TableRecord, key: Item): Item | undefined {
     const current = this.#liveTable(table);
     return this.#items.get(locateItem(current, key).key);
+  }
+
+  /** The item stored at `location`, as of the latest commit (for callers that located it already). */
+  getItemAt(location: ItemLocation): Item | undefined {
+    this.#assertOpen();
+    return this.#items.get(location.key);
   }
 
   /**

@@ -6,8 +6,9 @@
  */
 import type { AttributeValue, Item } from "../values/types.js";
 import type { ExpressionContext } from "./context.js";
-import { assertDisjointPaths, type DocumentPath, readPath } from "./document-path.js";
+import { type DocumentPath, readPath } from "./document-path.js";
 import { ExpressionParser } from "./parser.js";
+import { assertDisjointPaths } from "./path-tree.js";
 import { checkReferences, resolvePath } from "./references.js";
 
 export interface Projection {

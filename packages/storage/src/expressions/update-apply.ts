@@ -153,17 +153,38 @@ function lastElement(path: DocumentPath): string | number {
 }
 
 /**
+ * Finds the faults of one action against the original item, the checks DynamoDB makes as it meets the
+ * action: the target's parent, then the operands. Returns a SET's value.
+ */
+function checkAction(action: UpdateAction, original: Item): AttributeValue | undefined {
+  parentOf(original, action.path);
+  if (action.action === "SET") return evaluateSetValue(action.value, original);
+  if (action.action === "REMOVE") return undefined;
+  const existing = readPath(original, action.path);
+  if (existing === undefined) return undefined;
+  if (action.action === "ADD") added(existing, action.value);
+  else remaining(existing, action.value);
+  return undefined;
+}
+
+/**
  * The item after `plan`; `item` is not modified. Throws `ValidationException` for a target under a
- * missing or non-container parent, an operand attribute the item lacks, and type mismatches.
+ * missing or non-container parent, an operand attribute the item lacks, and type mismatches; with
+ * several faults, the one DynamoDB reports (the first in `plan.visitOrder`).
  */
 export function applyUpdate(plan: UpdatePlan, item: Item): Item {
   const original = item;
+  const setValues = new Map<UpdateAction, AttributeValue>();
+  for (const action of plan.visitOrder) {
+    const value = checkAction(action, original);
+    if (value !== undefined) setValues.set(action, value);
+  }
   const result = structuredClone(item);
   const byKind = (kind: UpdateAction["action"]) => plan.actions.filter((action) => action.action === kind);
 
   const sets = byKind("SET").map((action) => ({
     path: action.path,
-    value: evaluateSetValue((action as UpdateAction & { action: "SET" }).value, original),
+    value: setValues.get(action) as AttributeValue,
   }));
   for (const { path, value } of sets.sort((a, b) => comparePaths(a.path, b.path))) {
     write(parentOf(result, path), lastElement(path), value);
@@ -172,10 +193,7 @@ export function applyUpdate(plan: UpdatePlan, item: Item): Item {
   // Checked against the original item so that an index only an append made valid is not removed.
   const removals = byKind("REMOVE")
     .map((action) => action.path)
-    .filter((path) => {
-      parentOf(original, path);
-      return readPath(original, path) !== undefined;
-    });
+    .filter((path) => readPath(original, path) !== undefined);
   for (const path of removals.sort((a, b) => comparePaths(b, a))) {
     erase(parentOf(result, path), lastElement(path));
   }

@@ -8,7 +8,7 @@ import { typeOf } from "../values/compare.js";
 import type { AttributeType, AttributeValue } from "../values/types.js";
 import { assertNotRedundant } from "./condition.js";
 import type { ExpressionContext } from "./context.js";
-import { assertDisjointPaths, type DocumentPath } from "./document-path.js";
+import { type DocumentPath, pathsEqual } from "./document-path.js";
 import { invalidExpression } from "./expression-error.js";
 import {
   checkCall,
@@ -17,6 +17,7 @@ import {
   incorrectLiteralType,
 } from "./functions.js";
 import { ExpressionParser } from "./parser.js";
+import { disjointPathsInVisitOrder } from "./path-tree.js";
 import { checkReferences, resolvePath, resolveValue } from "./references.js";
 import type { SyntaxNode } from "./syntax-tree.js";
 import { parseUpdateSyntax, type UpdateActionSyntax } from "./update-syntax.js";
@@ -40,9 +41,15 @@ export type UpdateAction =
 export class UpdatePlan {
   /** The actions in the order written. */
   readonly actions: readonly UpdateAction[];
+  /**
+   * The same actions in the order DynamoDB meets them when it applies the update, which decides
+   * the error reported by an update with several faults.
+   */
+  readonly visitOrder: readonly UpdateAction[];
 
-  constructor(actions: readonly UpdateAction[]) {
+  constructor(actions: readonly UpdateAction[], visitOrder: readonly UpdateAction[]) {
     this.actions = actions;
+    this.visitOrder = visitOrder;
   }
 
   /**
@@ -146,15 +153,44 @@ class UpdateBuilder {
   }
 }
 
-/** Builds the plan from parsed actions; placeholders must have passed `checkReferences`. */
+/**
+ * The checks DynamoDB makes on a SET value before it looks at the target paths: function names,
+ * where a function may stand, its operand count, and redundant parentheses.
+ */
+function checkCallsAndParentheses(node: SyntaxNode): void {
+  if (node.kind === "parenthesized") {
+    assertNotRedundant("UpdateExpression", node);
+    checkCallsAndParentheses(node.inner);
+  } else if (node.kind === "call") {
+    checkCall("UpdateExpression", node.name, node.args.length, "update");
+    node.args.forEach(checkCallsAndParentheses);
+  } else if (node.kind === "arithmetic") {
+    checkCallsAndParentheses(node.left);
+    checkCallsAndParentheses(node.right);
+  }
+}
+
+/**
+ * Builds the plan from parsed actions; placeholders must have passed `checkReferences`. The checks
+ * run in DynamoDB's order: functions and parentheses, then overlapping target paths, then operand
+ * types.
+ */
 export function buildUpdatePlan(syntax: UpdateActionSyntax[], context: ExpressionContext): UpdatePlan {
-  const builder = new UpdateBuilder(context);
-  const actions = syntax.map((action) => builder.action(action));
-  assertDisjointPaths(
+  for (const action of syntax) if (action.clause === "SET") checkCallsAndParentheses(action.value);
+  const paths = disjointPathsInVisitOrder(
     "UpdateExpression",
-    actions.map((action) => action.path),
+    syntax.map((action) => resolvePath(action.path, context)),
   );
-  return new UpdatePlan(actions);
+  const builder = new UpdateBuilder(context);
+  // DynamoDB checks operand types last action first.
+  const actions = [...syntax]
+    .reverse()
+    .map((action) => builder.action(action))
+    .reverse();
+  const visitOrder = paths.map(
+    (path) => actions.find((action) => pathsEqual(action.path, path)) as UpdateAction,
+  );
+  return new UpdatePlan(actions, visitOrder);
 }
 
 /**

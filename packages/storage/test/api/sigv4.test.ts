@@ -7,7 +7,11 @@ import { DynamoError } from "../../src/errors.js";
 
 const credentials = { accessKeyId: "hakobune", secretAccessKey: "hakobune-local-secret" };
 
-async function signedRequest(body: string, secretAccessKey = credentials.secretAccessKey, signingDate = new Date()) {
+async function signedRequest(
+  body: string,
+  secretAccessKey = credentials.secretAccessKey,
+  signingDate = new Date(),
+) {
   const signer = new SignatureV4({
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey },
     region: "us-east-1",
@@ -63,23 +67,33 @@ describe("SigV4 verification", () => {
 
   it("rejects a signature made with another secret", async () => {
     const headers = await signedRequest("{}", "not-the-secret");
-    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe("InvalidSignatureException");
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
   });
 
   it("rejects an unknown access key and a missing header", async () => {
     const other = new SignatureVerifier([{ accessKeyId: "someone-else", secretAccessKey: "x" }]);
     const headers = await signedRequest("{}");
-    expect(errorType(() => other.verify("POST", "/", headers, Buffer.from("{}")))).toBe("UnrecognizedClientException");
+    expect(errorType(() => other.verify("POST", "/", headers, Buffer.from("{}")))).toBe(
+      "UnrecognizedClientException",
+    );
     expect(errorType(() => verifier.verify("POST", "/", {}, Buffer.from("{}")))).toBe(
       "MissingAuthenticationTokenException",
     );
-    expect(errorType(() => verifier.verify("POST", "/", { authorization: "Basic abc" }, Buffer.from("{}")))).toBe(
-      "IncompleteSignatureException",
-    );
+    expect(
+      errorType(() => verifier.verify("POST", "/", { authorization: "Basic abc" }, Buffer.from("{}"))),
+    ).toBe("IncompleteSignatureException");
   });
 
   it("rejects a request signed outside the allowed clock skew", async () => {
-    const headers = await signedRequest("{}", credentials.secretAccessKey, new Date(Date.now() - 20 * 60 * 1000));
-    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe("InvalidSignatureException");
+    const headers = await signedRequest(
+      "{}",
+      credentials.secretAccessKey,
+      new Date(Date.now() - 20 * 60 * 1000),
+    );
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Turns a response or an error into a canonical, comparable form: SDK metadata and request ids
- * dropped, sets sorted (they are unordered), binaries as base64, map keys in sorted order, Scan items
- * sorted (scan order legitimately differs between implementations), capacity kept only when it was
- * asked for, and errors reduced to their name, their message where it is stable, and their
- * structured details (cancellation reason codes, returned items).
+ * dropped, sets sorted (they are unordered), numbers in one spelling, binaries as base64, map keys in
+ * sorted order, Scan items sorted (scan order legitimately differs between implementations), capacity
+ * kept only when it was asked for, and errors reduced to their name, their message where it is
+ * stable, and their structured details (cancellation reason codes, returned items).
  */
 import type { Operation } from "./operations.js";
 
@@ -22,6 +22,23 @@ const unstableMessages: readonly RegExp[] = [
   /^DynamoDB only supports precision up to 38 digits$/, // wording differs between versions of DynamoDB
 ];
 
+/**
+ * One spelling per number: DynamoDB answers every number in its canonical form, but DynamoDB Local
+ * echoes the text it was sent for numbers inside lists and maps and for numbers an UpdateItem wrote
+ * ("1E-130", "1.50"). Spelled as digits without leading or trailing zeros and a power of ten.
+ */
+function canonicalNumber(text: string): string {
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (match === null) return text;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
+  const digits = `${whole}${fraction}`;
+  const leading = digits.length - digits.replace(/^0+/, "").length;
+  const significant = digits.replace(/^0+/, "").replace(/0+$/, "");
+  if (significant === "") return "0";
+  const power = Number(exponent) + whole.length - leading - significant.length;
+  return `${sign === "-" ? "-" : ""}${significant}e${power}`;
+}
+
 function canonical(value: unknown): unknown {
   if (value instanceof Uint8Array) return { $binary: Buffer.from(value).toString("base64") };
   if (Array.isArray(value)) return value.map(canonical);
@@ -29,7 +46,12 @@ function canonical(value: unknown): unknown {
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, member]) => member !== undefined)
     .map(([key, member]): [string, unknown] => {
-      if (key === "SS" || key === "NS" || key === "BS") {
+      if (key === "N" && typeof member === "string") return [key, canonicalNumber(member)];
+      if (key === "NS") {
+        const members = (member as string[]).map((element) => canonicalNumber(element));
+        return [key, members.sort()];
+      }
+      if (key === "SS" || key === "BS") {
         const members = (member as unknown[]).map((element) => JSON.stringify(canonical(element)));
         return [key, members.sort()];
       }

@@ -15,27 +15,40 @@ import {
   sizeOf,
   writeUnits,
 } from "../common.js";
-import { type Input, optionalBoolean, requiredObject, tableNamePattern } from "../validation.js";
-import { expressionContext, parseOptionalProjection } from "./items.js";
+import { expressionContext, rejectNonExpressionMembers } from "../expression-members.js";
+import {
+  type Input,
+  invalidTableNameMessage,
+  isValidTableName,
+  optionalBoolean,
+  requiredObject,
+} from "../validation.js";
+import { parseOptionalProjection, projectionMembers } from "./items.js";
 
 /** DynamoDB's bounds: 100 keys per BatchGetItem, 25 writes per BatchWriteItem, 16 MB of response. */
 export const maxBatchGetKeys = 100;
 export const maxBatchWriteRequests = 25;
 export const maxBatchGetResponseBytes = 16 * 1024 * 1024;
 
-function requestItems(input: Input): [string, unknown][] {
+const messages = {
+  noGetRequests: "BatchGetItem must have some requests set",
+  noWriteRequests: "BatchWriteItem cannot have a null or no requests set",
+  tooManyKeys: "Too many items requested for the BatchGetItem call",
+  tooManyWrites: "Too many items requested for the BatchWriteItem call",
+  noKeys: (table: string) =>
+    `The list of keys in RequestItems for BatchGetItem is required: ${table} has empty list`,
+  noWrites: (table: string) => `The batch write request list for a table cannot be null or empty: ${table}`,
+  duplicateKeys: "Provided list of item keys contains duplicates",
+} as const;
+
+/** The tables of a batch's RequestItems, each with its requests; `none` is said when there are none. */
+function requestItems(input: Input, none: string): [string, unknown][] {
+  const value = input.RequestItems;
+  if (value === undefined || value === null) throw validationError(none);
   const entries = Object.entries(requiredObject(input, "RequestItems"));
-  if (entries.length === 0) {
-    throw validationError(
-      "1 validation error detected: Value '{}' at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1",
-    );
-  }
+  if (entries.length === 0) throw validationError(none);
   for (const [name] of entries) {
-    if (name.length < 3 || name.length > 255 || !tableNamePattern.test(name)) {
-      throw validationError(
-        `1 validation error detected: Value '${name.slice(0, 256)}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]`,
-      );
-    }
+    if (!isValidTableName(name)) throw validationError(invalidTableNameMessage);
   }
   return entries;
 }
@@ -57,28 +70,26 @@ interface GetRequest {
 export async function batchGetItem(context: OperationContext, input: Input) {
   const requests: GetRequest[] = [];
   let totalKeys = 0;
-  for (const [name, raw] of requestItems(input)) {
+  for (const [name, raw] of requestItems(input, messages.noGetRequests)) {
     const request = asObject(raw, `RequestItems.${name}`);
     const rawKeys = request.Keys;
-    if (!Array.isArray(rawKeys) || rawKeys.length === 0) {
-      throw validationError(
-        "1 validation error detected: Value at 'requestItems.keys' failed to satisfy constraint: Member must have length greater than or equal to 1",
-      );
-    }
+    if (!Array.isArray(rawKeys) || rawKeys.length === 0) throw validationError(messages.noKeys(name));
     totalKeys += rawKeys.length;
-    if (totalKeys > maxBatchGetKeys) {
-      throw validationError(
-        `Too many items requested for the BatchGetItem call`,
-      );
-    }
+    if (totalKeys > maxBatchGetKeys) throw validationError(messages.tooManyKeys);
+    rejectNonExpressionMembers(request);
     const table = requireTable(context.engine, name);
+    const expressions = expressionContext(request, projectionMembers);
     const keys = rawKeys.map((key) => checkKey(table, key, "Keys"));
     const seen = new Set(keys.map((key) => keyFingerprint(table, key)));
-    if (seen.size !== keys.length) throw validationError("Provided list of item keys contains duplicates");
-    const expressions = expressionContext(request);
+    if (seen.size !== keys.length) throw validationError(messages.duplicateKeys);
     const projection = parseOptionalProjection(request, expressions);
     expressions.assertAllUsed();
-    requests.push({ table, keys, projection, consistent: optionalBoolean(request, "ConsistentRead") ?? false });
+    requests.push({
+      table,
+      keys,
+      projection,
+      consistent: optionalBoolean(request, "ConsistentRead") ?? false,
+    });
   }
   const mode = capacityMode(input);
   const responses: Record<string, Item[]> = {};
@@ -113,24 +124,18 @@ export async function batchGetItem(context: OperationContext, input: Input) {
   return output;
 }
 
-type WriteRequest = { table: TableRecord; put: Item; key: Item } | { table: TableRecord; put?: undefined; key: Item };
+type WriteRequest =
+  | { table: TableRecord; put: Item; key: Item }
+  | { table: TableRecord; put?: undefined; key: Item };
 
 export async function batchWriteItem(context: OperationContext, input: Input) {
   const writes: WriteRequest[] = [];
   const seen = new Set<string>();
-  const entries = requestItems(input);
+  const entries = requestItems(input, messages.noWriteRequests);
   const total = entries.reduce((sum, [, list]) => sum + (Array.isArray(list) ? list.length : 0), 0);
-  if (total > maxBatchWriteRequests) {
-    throw validationError(
-      `1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to ${maxBatchWriteRequests}, Member must have length greater than or equal to 1]`,
-    );
-  }
+  if (total > maxBatchWriteRequests) throw validationError(messages.tooManyWrites);
   for (const [name, list] of entries) {
-    if (!Array.isArray(list) || list.length === 0) {
-      throw validationError(
-        "1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
-      );
-    }
+    if (!Array.isArray(list) || list.length === 0) throw validationError(messages.noWrites(name));
     const table = requireTable(context.engine, name);
     for (const raw of list) {
       const request = asObject(raw, "WriteRequest");
@@ -150,7 +155,7 @@ export async function batchWriteItem(context: OperationContext, input: Input) {
         write = { table, key: checkKey(table, asObject(request.DeleteRequest, "DeleteRequest").Key) };
       }
       const fingerprint = keyFingerprint(table, write.key);
-      if (seen.has(fingerprint)) throw validationError("Provided list of item keys contains duplicates");
+      if (seen.has(fingerprint)) throw validationError(messages.duplicateKeys);
       seen.add(fingerprint);
       writes.push(write);
     }

@@ -5,15 +5,16 @@ import {
   applyProjection,
   applyUpdate,
   type Condition,
-  evaluateCondition,
   ExpressionContext,
-  parseCondition,
+  evaluateCondition,
   type Projection,
+  parseCondition,
   parseProjection,
   parseUpdate,
+  readPath,
   type UpdatePlan,
 } from "../../expressions/index.js";
-import type { Item } from "../../values/types.js";
+import type { AttributeValue, Item } from "../../values/types.js";
 import {
   capacityMode,
   checkItem,
@@ -27,40 +28,29 @@ import {
   writeUnits,
 } from "../common.js";
 import {
+  type ExpressionMembersOf,
+  expressionContext,
+  rejectNonExpressionMembers,
+} from "../expression-members.js";
+import {
   type Input,
   optionalArray,
   optionalBoolean,
   optionalEnum,
-  optionalObject,
   optionalString,
   tableName,
 } from "../validation.js";
 
-/** Members of DynamoDB's pre-expression API; this store speaks expressions only and says so. */
-const legacyMembers = ["Expected", "AttributeUpdates", "ConditionalOperator", "KeyConditions", "QueryFilter", "ScanFilter"];
-
-export function rejectLegacyMembers(input: Input): void {
-  for (const member of legacyMembers) {
-    if (input[member] !== undefined && input[member] !== null) {
-      throw validationError(
-        `${member} is a legacy parameter that this store does not support; use the expression parameters instead.`,
-      );
-    }
-  }
-}
-
-/** Expression names and values of one request, with the check that every one of them is used. */
-export function expressionContext(input: Input): ExpressionContext {
-  const names = optionalObject(input, "ExpressionAttributeNames");
-  const values = optionalObject(input, "ExpressionAttributeValues");
-  if (names !== undefined && Object.keys(names).length === 0) {
-    throw validationError("ExpressionAttributeNames must not be empty");
-  }
-  if (values !== undefined && Object.keys(values).length === 0) {
-    throw validationError("ExpressionAttributeValues must not be empty");
-  }
-  return new ExpressionContext(names, values);
-}
+/** The expressions of each single-item operation that may use placeholders. */
+const conditionMembers: ExpressionMembersOf = {
+  names: ["ConditionExpression"],
+  values: ["ConditionExpression"],
+};
+const updateMembers: ExpressionMembersOf = {
+  names: ["UpdateExpression", "ConditionExpression"],
+  values: ["UpdateExpression", "ConditionExpression"],
+};
+export const projectionMembers: ExpressionMembersOf = { names: ["ProjectionExpression"], values: [] };
 
 export function parseOptionalCondition(input: Input, context: ExpressionContext): Condition | undefined {
   const text = optionalString(input, "ConditionExpression");
@@ -70,19 +60,15 @@ export function parseOptionalCondition(input: Input, context: ExpressionContext)
 /** ProjectionExpression, or the legacy AttributesToGet list turned into one. */
 export function parseOptionalProjection(input: Input, context: ExpressionContext): Projection | undefined {
   const text = optionalString(input, "ProjectionExpression");
-  const attributes = optionalArray(input, "AttributesToGet");
-  if (text !== undefined && attributes !== undefined) {
-    throw validationError(
-      "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
-    );
-  }
   if (text !== undefined) return parseProjection(text, context);
+  const attributes = optionalArray(input, "AttributesToGet");
   if (attributes === undefined) return undefined;
-  if (attributes.length === 0 || attributes.some((name) => typeof name !== "string" || name === "")) {
-    throw validationError("AttributesToGet must be a non-empty list of attribute names");
+  if (attributes.length === 0) throw validationError("AttributesToGet cannot be empty");
+  if (attributes.some((name) => typeof name !== "string" || name === "")) {
+    throw validationError("Empty attribute name");
   }
   if (new Set(attributes).size !== attributes.length) {
-    throw validationError(`One or more parameter values were invalid: Duplicate value in attribute name: ${attributes.join(", ")}`);
+    throw validationError("Cannot have two attributes with the same name");
   }
   const names: Record<string, string> = {};
   attributes.forEach((name, index) => {
@@ -115,10 +101,10 @@ function withCapacity(output: Record<string, unknown>, capacity: unknown) {
 }
 
 export async function putItem(context: OperationContext, input: Input) {
-  rejectLegacyMembers(input);
+  rejectNonExpressionMembers(input);
   const table = requireTable(context.engine, tableName(input));
+  const expressions = expressionContext(input, conditionMembers);
   const item = checkItem(table, input.Item);
-  const expressions = expressionContext(input);
   const condition = parseOptionalCondition(input, expressions);
   expressions.assertAllUsed();
   const returns = returnValues(input, ["NONE", "ALL_OLD"] as const);
@@ -132,13 +118,17 @@ export async function putItem(context: OperationContext, input: Input) {
   });
   const output: Record<string, unknown> = {};
   if (returns === "ALL_OLD" && old) output.Attributes = old;
-  return withCapacity(output, consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(item)))));
+  return withCapacity(
+    output,
+    consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(item)))),
+  );
 }
 
 export async function getItem(context: OperationContext, input: Input) {
+  rejectNonExpressionMembers(input);
   const table = requireTable(context.engine, tableName(input));
+  const expressions = expressionContext(input, projectionMembers);
   const key = checkKey(table, input.Key);
-  const expressions = expressionContext(input);
   const projection = parseOptionalProjection(input, expressions);
   expressions.assertAllUsed();
   const consistent = optionalBoolean(input, "ConsistentRead") ?? false;
@@ -151,10 +141,10 @@ export async function getItem(context: OperationContext, input: Input) {
 }
 
 export async function deleteItem(context: OperationContext, input: Input) {
-  rejectLegacyMembers(input);
+  rejectNonExpressionMembers(input);
   const table = requireTable(context.engine, tableName(input));
+  const expressions = expressionContext(input, conditionMembers);
   const key = checkKey(table, input.Key);
-  const expressions = expressionContext(input);
   const condition = parseOptionalCondition(input, expressions);
   expressions.assertAllUsed();
   const returns = returnValues(input, ["NONE", "ALL_OLD"] as const);
@@ -192,24 +182,32 @@ export function parseOptionalUpdate(
 }
 
 /** The item an update produces from the current one (or from the bare key when there is none). */
-export function updatedItem(table: TableRecord, key: Item, current: Item | undefined, plan: UpdatePlan | undefined): Item {
+export function updatedItem(key: Item, current: Item | undefined, plan: UpdatePlan | undefined): Item {
   const next = plan ? applyUpdate(plan, current ?? { ...key }) : (current ?? { ...key });
-  checkItemSize(next);
+  checkItemSize(next, "update");
   return next;
 }
 
-function pick(item: Item | undefined, attributes: string[]): Item | undefined {
-  if (!item) return undefined;
-  const picked: Item = {};
-  for (const name of attributes) if (item[name] !== undefined) picked[name] = item[name]!;
-  return Object.keys(picked).length > 0 ? picked : undefined;
+/**
+ * What UPDATED_OLD and UPDATED_NEW return from `item` (the old or the new image): as DynamoDB, each
+ * top-level attribute under which an update path exists in that image, whole.
+ */
+function updatedAttributes(item: Item | undefined, plan: UpdatePlan | undefined): Item | undefined {
+  if (!item || !plan) return undefined;
+  const picked = new Map<string, AttributeValue>();
+  for (const { path } of plan.actions) {
+    const name = path[0] as string;
+    if (readPath(item, path) !== undefined) picked.set(name, item[name] as AttributeValue);
+  }
+  // fromEntries defines own properties, so a name such as "__proto__" stays an attribute.
+  return picked.size > 0 ? Object.fromEntries(picked) : undefined;
 }
 
 export async function updateItem(context: OperationContext, input: Input) {
-  rejectLegacyMembers(input);
+  rejectNonExpressionMembers(input);
   const table = requireTable(context.engine, tableName(input));
+  const expressions = expressionContext(input, updateMembers);
   const key = checkKey(table, input.Key);
-  const expressions = expressionContext(input);
   const plan = parseOptionalUpdate(table, input, expressions);
   const condition = parseOptionalCondition(input, expressions);
   expressions.assertAllUsed();
@@ -219,22 +217,24 @@ export async function updateItem(context: OperationContext, input: Input) {
   const { old, next } = await context.engine.transact((tx) => {
     const current = tx.get(table, key);
     if (condition && !evaluateCondition(condition, current)) failCondition(current, returnOldOnFailure);
-    const item = updatedItem(table, key, current, plan);
+    const item = updatedItem(key, current, plan);
     tx.put(table, item);
     return { old: current, next: item };
   });
-  const touched = plan ? plan.topLevelAttributes() : [];
   const attributes =
     returns === "ALL_OLD"
       ? old
       : returns === "ALL_NEW"
         ? next
         : returns === "UPDATED_OLD"
-          ? pick(old, touched)
+          ? updatedAttributes(old, plan)
           : returns === "UPDATED_NEW"
-            ? pick(next, touched)
+            ? updatedAttributes(next, plan)
             : undefined;
   const output: Record<string, unknown> = {};
   if (attributes) output.Attributes = attributes;
-  return withCapacity(output, consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(next)))));
+  return withCapacity(
+    output,
+    consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(next)))),
+  );
 }

@@ -4,14 +4,15 @@ import { validationError } from "../../errors.js";
 import {
   applyProjection,
   type Condition,
-  evaluateCondition,
   type ExpressionContext,
+  evaluateCondition,
+  type Projection,
   parseCondition,
   parseKeyCondition,
-  type Projection,
+  type SortKeyCondition,
 } from "../../expressions/index.js";
-import { itemSizeBytes } from "../../values/index.js";
-import type { Item } from "../../values/types.js";
+import { itemSizeBytes, valuesEqual } from "../../values/index.js";
+import type { AttributeValue, Item } from "../../values/types.js";
 import {
   capacityMode,
   checkKey,
@@ -21,13 +22,30 @@ import {
   readUnits,
   requireTable,
 } from "../common.js";
-import { type Input, optionalBoolean, optionalEnum, optionalInteger, optionalString, tableName } from "../validation.js";
-import { expressionContext, parseOptionalProjection, rejectLegacyMembers } from "./items.js";
+import {
+  type ExpressionMembersOf,
+  expressionContext,
+  rejectNonExpressionMembers,
+} from "../expression-members.js";
+import { rejectKeyAttributesInFilter } from "../query-filter.js";
+import {
+  constraint,
+  type Input,
+  optionalBoolean,
+  optionalEnum,
+  optionalInteger,
+  optionalLimit,
+  optionalString,
+  tableName,
+} from "../validation.js";
+import { parseOptionalProjection } from "./items.js";
 
 /** DynamoDB stops a Query or Scan page once it has read this many bytes of items. */
 export const maxPageBytes = 1024 * 1024;
 /** The largest TotalSegments DynamoDB accepts. */
 export const maxTotalSegments = 1_000_000;
+/** A Query or Scan that reads no item consumes no capacity, unlike a GetItem of a missing item. */
+const emptyReadUnits = 0;
 
 type Select = "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "SPECIFIC_ATTRIBUTES" | "COUNT";
 
@@ -41,13 +59,24 @@ interface ReadPlan {
   exclusiveStartKey: Item | undefined;
 }
 
+/** The expressions of Query and Scan that may use placeholders. */
+const queryMembers: ExpressionMembersOf = {
+  names: ["ProjectionExpression", "FilterExpression", "KeyConditionExpression"],
+  values: ["FilterExpression", "KeyConditionExpression"],
+};
+const scanMembers: ExpressionMembersOf = {
+  names: ["ProjectionExpression", "FilterExpression"],
+  values: ["FilterExpression"],
+};
+
 function parseCommon(context: OperationContext, input: Input, expressions: ExpressionContext): ReadPlan {
-  rejectLegacyMembers(input);
   const table = requireTable(context.engine, tableName(input));
   const indexName = optionalString(input, "IndexName");
-  if (indexName !== undefined) throw validationError(`The table does not have the specified index: ${indexName}`);
+  if (indexName !== undefined)
+    throw validationError(`The table does not have the specified index: ${indexName}`);
   const filterText = optionalString(input, "FilterExpression");
-  const filter = filterText === undefined ? undefined : parseCondition(filterText, expressions, "FilterExpression");
+  const filter =
+    filterText === undefined ? undefined : parseCondition(filterText, expressions, "FilterExpression");
   const projection = parseOptionalProjection(input, expressions);
   const requested = optionalEnum(input, "Select", [
     "ALL_ATTRIBUTES",
@@ -59,15 +88,16 @@ function parseCommon(context: OperationContext, input: Input, expressions: Expre
     throw validationError("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   if (projection && requested !== undefined && requested !== "SPECIFIC_ATTRIBUTES") {
-    throw validationError(
-      `Cannot specify the ProjectionExpression when choosing to get ${requested}`,
-    );
+    const choice = requested === "COUNT" ? "only the Count" : requested;
+    throw validationError(`Cannot specify the ProjectionExpression when choosing to get ${choice}`);
   }
   if (requested === "SPECIFIC_ATTRIBUTES" && !projection) {
-    throw validationError("Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES");
+    throw validationError(
+      "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+    );
   }
   const select: Select = requested ?? (projection ? "SPECIFIC_ATTRIBUTES" : "ALL_ATTRIBUTES");
-  const limit = optionalInteger(input, "Limit", 1, Number.MAX_SAFE_INTEGER);
+  const limit = optionalLimit(input, Number.MAX_SAFE_INTEGER);
   const consistent = optionalBoolean(input, "ConsistentRead") ?? false;
   const exclusiveStartKey =
     input.ExclusiveStartKey === undefined || input.ExclusiveStartKey === null
@@ -80,12 +110,35 @@ function startKey(table: TableRecord, raw: unknown): Item {
   try {
     return checkKey(table, raw, "ExclusiveStartKey");
   } catch {
-    throw validationError("The provided starting key is invalid: The provided key element does not match the schema");
+    throw validationError(
+      "The provided starting key is invalid: The provided key element does not match the schema",
+    );
   }
 }
 
-/** Walks items in order, applying Limit, the 1 MB page bound, the filter and the projection. */
-function collect(context: OperationContext, plan: ReadPlan, items: Iterable<Item>, input: Input, operation: string) {
+/**
+ * The inclusive bound a Query reads towards (BETWEEN, <= and >= have one), as DynamoDB uses it: a
+ * page that ends on an item at that bound has read the whole range.
+ */
+function finalSortKey(sort: SortKeyCondition | undefined, forward: boolean): AttributeValue | undefined {
+  if (sort === undefined) return undefined;
+  if (sort.op === "BETWEEN") return forward ? sort.values[1] : sort.values[0];
+  if (sort.op === (forward ? "<=" : ">=")) return sort.values[0];
+  return undefined;
+}
+
+/**
+ * Walks items in order, applying Limit, the 1 MB page bound, the filter and the projection. A page
+ * cut short names its last key, unless `isLastPossible` says no item can follow it.
+ */
+function collect(
+  context: OperationContext,
+  plan: ReadPlan,
+  items: Iterable<Item>,
+  input: Input,
+  operation: "Query" | "Scan",
+  isLastPossible: (item: Item) => boolean,
+) {
   const results: Item[] = [];
   let matchedCount = 0;
   let scannedCount = 0;
@@ -96,10 +149,11 @@ function collect(context: OperationContext, plan: ReadPlan, items: Iterable<Item
     scannedBytes += itemSizeBytes(item);
     if (!plan.filter || evaluateCondition(plan.filter, item)) {
       matchedCount += 1;
-      if (plan.select !== "COUNT") results.push(plan.projection ? applyProjection(plan.projection, item) : item);
+      if (plan.select !== "COUNT")
+        results.push(plan.projection ? applyProjection(plan.projection, item) : item);
     }
     if (scannedCount === plan.limit || scannedBytes >= maxPageBytes) {
-      lastEvaluatedKey = keyOf(plan.table, item);
+      if (!isLastPossible(item)) lastEvaluatedKey = keyOf(plan.table, item);
       break;
     }
   }
@@ -109,18 +163,26 @@ function collect(context: OperationContext, plan: ReadPlan, items: Iterable<Item
   output.Count = matchedCount;
   output.ScannedCount = scannedCount;
   if (lastEvaluatedKey) output.LastEvaluatedKey = lastEvaluatedKey;
-  const capacity = consumedCapacity(capacityMode(input), plan.table.name, readUnits(scannedBytes, plan.consistent));
+  const capacity = consumedCapacity(
+    capacityMode(input),
+    plan.table.name,
+    readUnits(scannedBytes, plan.consistent, emptyReadUnits),
+  );
   if (capacity) output.ConsumedCapacity = capacity;
   return output;
 }
 
 export async function query(context: OperationContext, input: Input) {
-  const expressions = expressionContext(input);
+  rejectNonExpressionMembers(input);
+  const expressions = expressionContext(input, queryMembers);
   const keyText = optionalString(input, "KeyConditionExpression");
   if (keyText === undefined) {
-    throw validationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.");
+    throw validationError(
+      "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+    );
   }
   const plan = parseCommon(context, input, expressions);
+  if (plan.filter) rejectKeyAttributesInFilter(plan.table, plan.filter);
   const { partitionKey, sortKey } = plan.table.keySchema;
   const keyCondition = parseKeyCondition(keyText, expressions, {
     partitionKey: partitionKey.name,
@@ -134,29 +196,35 @@ export async function query(context: OperationContext, input: Input) {
     forward,
     ...(plan.exclusiveStartKey ? { exclusiveStartKey: plan.exclusiveStartKey } : {}),
   });
-  return collect(context, plan, items, input, "Query");
+  const finalValue = finalSortKey(keyCondition.sort, forward);
+  // Without a sort key a Query reads at most one item; DynamoDB never offers to resume it.
+  const isLastPossible = (item: Item) =>
+    sortKey === undefined ||
+    (finalValue !== undefined && valuesEqual(item[sortKey.name] as AttributeValue, finalValue));
+  return collect(context, plan, items, input, "Query", isLastPossible);
 }
 
 export async function scan(context: OperationContext, input: Input) {
-  const expressions = expressionContext(input);
+  rejectNonExpressionMembers(input);
+  const expressions = expressionContext(input, scanMembers);
   const plan = parseCommon(context, input, expressions);
   expressions.assertAllUsed();
   const totalSegments = optionalInteger(input, "TotalSegments", 1, maxTotalSegments);
   const segment = optionalInteger(input, "Segment", 0, maxTotalSegments - 1);
   if (totalSegments !== undefined && segment === undefined) {
-    throw validationError("The Segment parameter is required but was not present in the request when parameter TotalSegments is present");
+    throw validationError(
+      "If total segments is specified, a particular segment must also be specified for this request",
+    );
   }
   if (segment !== undefined && totalSegments === undefined) {
-    throw validationError("The TotalSegments parameter is required but was not present in the request when Segment parameter is present");
+    throw validationError("If segment is specified, total segment must also be specified");
   }
   if (segment !== undefined && totalSegments !== undefined && segment >= totalSegments) {
-    throw validationError(
-      `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${segment} is not less than TotalSegments: ${totalSegments}`,
-    );
+    throw constraint("Segment", segment, `Member must have value less than or equal to ${totalSegments - 1}`);
   }
   const items = context.engine.scan(plan.table, {
     ...(segment !== undefined && totalSegments !== undefined ? { segment, totalSegments } : {}),
     ...(plan.exclusiveStartKey ? { exclusiveStartKey: plan.exclusiveStartKey } : {}),
   });
-  return collect(context, plan, items, input, "Scan");
+  return collect(context, plan, items, input, "Scan", () => false);
 }

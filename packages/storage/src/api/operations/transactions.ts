@@ -9,8 +9,8 @@ import {
   applyProjection,
   type Condition,
   evaluateCondition,
-  parseCondition,
   type Projection,
+  parseCondition,
   type UpdatePlan,
 } from "../../expressions/index.js";
 import type { Item } from "../../values/types.js";
@@ -27,13 +27,20 @@ import {
   sizeOf,
   writeUnits,
 } from "../common.js";
-import { type Input, lengthBetween, optionalEnum, optionalString, requiredArray, tableName } from "../validation.js";
+import { type ExpressionMembersOf, expressionContext } from "../expression-members.js";
 import {
-  expressionContext,
+  type Input,
+  lengthBetween,
+  optionalEnum,
+  optionalString,
+  requiredArray,
+  tableName,
+} from "../validation.js";
+import {
   parseOptionalCondition,
   parseOptionalProjection,
   parseOptionalUpdate,
-  rejectLegacyMembers,
+  projectionMembers,
   updatedItem,
 } from "./items.js";
 
@@ -67,9 +74,7 @@ const rememberedTokens = new Map<string, { requestHash: string; atMs: number; ou
 function singleAction(entry: Input, allowed: readonly string[]): [string, Input] {
   const present = allowed.filter((name) => entry[name] !== undefined && entry[name] !== null);
   if (present.length !== 1) {
-    throw validationError(
-      `TransactItems can only contain one of ${allowed.join(", ")} per item`,
-    );
+    throw validationError(`TransactItems can only contain one of ${allowed.join(", ")} per item`);
   }
   const name = present[0]!;
   const body = entry[name];
@@ -77,30 +82,68 @@ function singleAction(entry: Input, allowed: readonly string[]): [string, Input]
   return [name, body as Input];
 }
 
+/** The expressions of each transaction action that may use placeholders. */
+const actionMembers: Record<Action, ExpressionMembersOf> = {
+  ConditionCheck: { names: ["ConditionExpression"], values: ["ConditionExpression"] },
+  Put: { names: ["ConditionExpression"], values: ["ConditionExpression"] },
+  Delete: { names: ["ConditionExpression"], values: ["ConditionExpression"] },
+  Update: {
+    names: ["UpdateExpression", "ConditionExpression"],
+    values: ["UpdateExpression", "ConditionExpression"],
+  },
+};
+
 function parseWriteAction(context: OperationContext, entry: Input): WriteAction {
-  const [action, body] = singleAction(entry, ["ConditionCheck", "Put", "Delete", "Update"]) as [Action, Input];
-  rejectLegacyMembers(body);
+  const [action, body] = singleAction(entry, ["ConditionCheck", "Put", "Delete", "Update"]) as [
+    Action,
+    Input,
+  ];
   const table = requireTable(context.engine, tableName(body));
-  const expressions = expressionContext(body);
+  const expressions = expressionContext(body, actionMembers[action]);
   const returnOldOnFailure =
-    (optionalEnum(body, "ReturnValuesOnConditionCheckFailure", ["ALL_OLD", "NONE"] as const) ?? "NONE") === "ALL_OLD";
+    (optionalEnum(body, "ReturnValuesOnConditionCheckFailure", ["ALL_OLD", "NONE"] as const) ?? "NONE") ===
+    "ALL_OLD";
   let parsed: WriteAction;
   if (action === "Put") {
     const item = checkItem(table, body.Item);
-    parsed = { action, table, key: keyOf(table, item), item, condition: parseOptionalCondition(body, expressions), returnOldOnFailure };
+    parsed = {
+      action,
+      table,
+      key: keyOf(table, item),
+      item,
+      condition: parseOptionalCondition(body, expressions),
+      returnOldOnFailure,
+    };
   } else if (action === "Update") {
     const key = checkKey(table, body.Key);
     if (optionalString(body, "UpdateExpression") === undefined) {
-      throw validationError("1 validation error detected: Value null at 'transactItems.update.updateExpression' failed to satisfy constraint: Member must not be null");
+      throw validationError(
+        "1 validation error detected: Value null at 'transactItems.update.updateExpression' failed to satisfy constraint: Member must not be null",
+      );
     }
     const plan = parseOptionalUpdate(table, body, expressions);
-    parsed = { action, table, key, plan, condition: parseOptionalCondition(body, expressions), returnOldOnFailure };
+    parsed = {
+      action,
+      table,
+      key,
+      plan,
+      condition: parseOptionalCondition(body, expressions),
+      returnOldOnFailure,
+    };
   } else if (action === "Delete") {
-    parsed = { action, table, key: checkKey(table, body.Key), condition: parseOptionalCondition(body, expressions), returnOldOnFailure };
+    parsed = {
+      action,
+      table,
+      key: checkKey(table, body.Key),
+      condition: parseOptionalCondition(body, expressions),
+      returnOldOnFailure,
+    };
   } else {
     const text = optionalString(body, "ConditionExpression");
     if (text === undefined) {
-      throw validationError("1 validation error detected: Value null at 'transactItems.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null");
+      throw validationError(
+        "1 validation error detected: Value null at 'transactItems.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null",
+      );
     }
     parsed = {
       action,
@@ -112,6 +155,10 @@ function parseWriteAction(context: OperationContext, entry: Input): WriteAction 
   }
   expressions.assertAllUsed();
   return parsed;
+}
+
+function duplicateKeyError(): DynamoError {
+  return validationError("Transaction request cannot include multiple operations on one item");
 }
 
 function cancelled(reasons: Reason[]): DynamoError {
@@ -135,7 +182,9 @@ export async function transactWriteItems(context: OperationContext, input: Input
   lengthBetween("TransactItems", entries, 1, maxTransactionItems);
   const token = optionalString(input, "ClientRequestToken");
   if (token !== undefined && (token.length < 1 || token.length > 36)) {
-    throw validationError("1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36");
+    throw validationError(
+      "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36",
+    );
   }
   const requestHash = createHash("sha256").update(JSON.stringify(entries)).digest("hex");
   const nowMs = Date.now();
@@ -158,39 +207,49 @@ export async function transactWriteItems(context: OperationContext, input: Input
     }
     return parseWriteAction(context, entry as Input);
   });
-  const seen = new Set<string>();
-  for (const action of actions) {
-    const fingerprint = keyFingerprint(action.table, action.key);
-    if (seen.has(fingerprint)) {
-      throw validationError("Transaction request cannot include multiple operations on one item");
-    }
-    seen.add(fingerprint);
-  }
   const mode = capacityMode(input);
   const unitsByTable = await context.engine.transact((tx) => {
     const reasons: Reason[] = [];
     const outcomes: { action: WriteAction; old: Item | undefined; next: Item | undefined }[] = [];
+    // As DynamoDB, actions are decided one after the other, each seeing the items as the actions
+    // before it left them; a repeated key is found only when its action's condition holds and its
+    // update applies, and not past an action that could not be applied (the transaction is cancelled
+    // anyway).
+    const decided = new Map<string, Item | undefined>();
+    const original = new Map<string, Item | undefined>();
+    // Reasons that return the item, by position: the item as the whole transaction would leave it.
+    const itemsToReturn = new Map<number, string>();
     for (const action of actions) {
-      const old = tx.get(action.table, action.key);
+      const fingerprint = keyFingerprint(action.table, action.key);
+      if (!original.has(fingerprint)) original.set(fingerprint, tx.get(action.table, action.key));
+      const old = decided.has(fingerprint) ? decided.get(fingerprint) : original.get(fingerprint);
       if (action.condition && !evaluateCondition(action.condition, old)) {
-        const reason: Reason = { Code: "ConditionalCheckFailed", Message: "The conditional request failed" };
-        if (action.returnOldOnFailure && old) reason.Item = old;
-        reasons.push(reason);
+        reasons.push({ Code: "ConditionalCheckFailed", Message: "The conditional request failed" });
+        if (action.returnOldOnFailure) itemsToReturn.set(reasons.length - 1, fingerprint);
         continue;
       }
+      let next: Item | undefined;
       try {
-        const next =
+        next =
           action.action === "Put"
             ? action.item
             : action.action === "Update"
-              ? updatedItem(action.table, action.key, old, action.plan)
+              ? updatedItem(action.key, old, action.plan)
               : undefined;
-        outcomes.push({ action, old, next });
-        reasons.push({ Code: "None" });
       } catch (error) {
         if (!(error instanceof DynamoError)) throw error;
         reasons.push({ Code: "ValidationError", Message: error.message });
+        continue;
       }
+      const applicable = reasons.every((reason) => reason.Code !== "ValidationError");
+      if (applicable && decided.has(fingerprint)) throw duplicateKeyError();
+      decided.set(fingerprint, action.action === "ConditionCheck" ? old : next);
+      outcomes.push({ action, old, next });
+      reasons.push({ Code: "None" });
+    }
+    for (const [position, fingerprint] of itemsToReturn) {
+      const item = decided.has(fingerprint) ? decided.get(fingerprint) : original.get(fingerprint);
+      if (item) (reasons[position] as Reason).Item = item;
     }
     if (reasons.some((reason) => reason.Code !== "None")) throw cancelled(reasons);
     const units = new Map<string, number>();
@@ -198,7 +257,9 @@ export async function transactWriteItems(context: OperationContext, input: Input
       if (action.action === "Put" || action.action === "Update") tx.put(action.table, next!);
       else if (action.action === "Delete" && old) tx.delete(action.table, action.key);
       const spent =
-        action.action === "ConditionCheck" ? readUnits(sizeOf(old), true) : writeUnits(Math.max(sizeOf(old), sizeOf(next)));
+        action.action === "ConditionCheck"
+          ? readUnits(sizeOf(old), true)
+          : writeUnits(Math.max(sizeOf(old), sizeOf(next)));
       units.set(action.table.name, (units.get(action.table.name) ?? 0) + 2 * spent);
     }
     return units;
@@ -220,8 +281,8 @@ export async function transactGetItems(context: OperationContext, input: Input) 
     }
     const [, body] = singleAction(entry as Input, ["Get"]);
     const table = requireTable(context.engine, tableName(body));
+    const expressions = expressionContext(body, projectionMembers);
     const key = checkKey(table, body.Key);
-    const expressions = expressionContext(body);
     const projection: Projection | undefined = parseOptionalProjection(body, expressions);
     expressions.assertAllUsed();
     return { table, key, projection };
@@ -229,9 +290,7 @@ export async function transactGetItems(context: OperationContext, input: Input) 
   const seen = new Set<string>();
   for (const get of gets) {
     const fingerprint = keyFingerprint(get.table, get.key);
-    if (seen.has(fingerprint)) {
-      throw validationError("Transaction request cannot include multiple operations on one item");
-    }
+    if (seen.has(fingerprint)) throw duplicateKeyError();
     seen.add(fingerprint);
   }
   const mode = capacityMode(input);
