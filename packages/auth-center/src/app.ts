@@ -8,7 +8,7 @@ import { createService, type Service } from "@hakobune/service-kit";
 import type Provider from "oidc-provider";
 import { AccountStore } from "./accounts/account-store.js";
 import { LoginThrottle } from "./accounts/login-throttle.js";
-import { type AuthCenterConfig, storageOptionsOf } from "./config/auth-config.js";
+import type { AuthCenterConfig } from "./config/auth-config.js";
 import { readClientsFile } from "./config/clients-file.js";
 import { RevocationBroadcaster } from "./events/revocation-broadcaster.js";
 import { revocationStreamRoute } from "./events/revocation-stream-route.js";
@@ -19,9 +19,9 @@ import { loadOrCreateServiceSecrets } from "./keys/service-secrets.js";
 import { loadOrCreateSigningKeys } from "./keys/signing-keys.js";
 import { type AuthMetrics, createAuthMetrics } from "./metrics/auth-metrics.js";
 import { ProviderHolder } from "./provider/provider-holder.js";
+import { type AuthTable, openAuthTable } from "./store/auth-table.js";
 import { createAdapterClass, structuredTokenModels } from "./store/oidc-adapter.js";
 import { type DestroyedArtifact, OidcRecordStore } from "./store/oidc-record-store.js";
-import { type AuthTable, connectToTable, ensureTable } from "./store/storage-client.js";
 import { StructuredTokenHandles } from "./store/structured-token-handles.js";
 
 export interface AuthCenterApp {
@@ -37,17 +37,13 @@ export interface BuildAuthCenterOptions {
   logger?: boolean;
 }
 
-/** How long start-up waits for the storage service to answer, polling every `storagePollIntervalMs`. */
-const storageWaitMs = 30_000;
-const storagePollIntervalMs = 500;
-
 export async function buildAuthCenter(
   config: AuthCenterConfig,
   options: BuildAuthCenterOptions = {},
 ): Promise<AuthCenterApp> {
   const clientsFile = await readClientsFile(config.clientsFile);
-  const table = connectToTable(storageOptionsOf(config));
-  await waitForStorage(table);
+  // Storage may still be starting next to us (`hakobune up`, a container's sidecar): wait for it.
+  const table = await openAuthTable(config, { waitForStorage: true });
   const secrets = await loadOrCreateServiceSecrets(table, splitList(config.cookieKeys));
   const keySet = await loadOrCreateSigningKeys(table);
 
@@ -167,22 +163,6 @@ function instrumentProvider(provider: Provider, metrics: AuthMetrics, service: S
       metrics.introspections.inc({ result: active ? "active" : "inactive" });
     }
   });
-}
-
-async function waitForStorage(table: AuthTable) {
-  const deadline = Date.now() + storageWaitMs;
-  for (;;) {
-    try {
-      await ensureTable(table);
-      return;
-    } catch (error) {
-      const code =
-        (error as { code?: string; cause?: { code?: string } }).code ??
-        (error as { cause?: { code?: string } }).cause?.code;
-      if (code !== "ECONNREFUSED" || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, storagePollIntervalMs));
-    }
-  }
 }
 
 function splitList(text: string): string[] {

@@ -10,11 +10,10 @@ import {
   type AuthCenterConfig,
   loadAuthCenterConfig,
   retiredKeyLifetimeSeconds,
-  storageOptionsOf,
 } from "./config/auth-config.js";
 import { rotateStoredSigningKeys } from "./keys/signing-keys.js";
 import { demoAccount, seedDemoAccount } from "./seed/demo-seed.js";
-import { connectToTable, ensureTable } from "./store/storage-client.js";
+import { openAuthTable } from "./store/auth-table.js";
 
 export interface AuthCenterOptions {
   /** Environment the configuration is read from. Default: `process.env`. */
@@ -77,9 +76,8 @@ export interface SigningKeyRotation {
  */
 export async function rotateSigningKeys(options: AuthCenterOptions = {}): Promise<SigningKeyRotation> {
   const config = resolveConfig(options);
-  const table = connectToTable(storageOptionsOf(config));
+  const table = await openAuthTable(config);
   try {
-    await ensureTable(table);
     const keySet = await rotateStoredSigningKeys(table, retiredKeyLifetimeSeconds(config));
     const publishedKeyIds = keySet.keys.map((key) => String(key.jwk.kid));
     return { activeKeyId: publishedKeyIds[0] ?? "", publishedKeyIds };
@@ -93,9 +91,8 @@ export async function seedDemo(
   options: AuthCenterOptions = {},
 ): Promise<{ email: string; password: string; created: boolean }> {
   const config = resolveConfig(options);
-  const table = connectToTable(storageOptionsOf(config));
+  const table = await openAuthTable(config);
   try {
-    await ensureTable(table);
     const created = await seedDemoAccount(new AccountStore(table));
     return { email: demoAccount.email, password: demoAccount.password, created };
   } finally {

@@ -8,14 +8,13 @@ import {
   resourceServerOptionsFrom,
 } from "@hakobune/resource-server";
 import { createService, type Service } from "@hakobune/service-kit";
+import { connectToStorage, ensurePkSkTable, storageConnectionFrom } from "@hakobune/storage-client";
 import { type Authentication, insecureNoAuthentication, tokenAuthentication } from "./auth/authentication.js";
 import type { PantryConfig } from "./config/pantry-config.js";
 import { createPantryMetrics } from "./metrics/pantry-metrics.js";
 import { recipeRoutes } from "./recipes/recipe-routes.js";
 import { RecipeStore } from "./recipes/recipe-store.js";
 import { seedDemoRecipes } from "./seed/demo-recipes.js";
-import { ensureTable } from "./storage/ensure-table.js";
-import { createStorageClients } from "./storage/storage-client.js";
 
 export interface Pantry {
   service: Service;
@@ -31,18 +30,16 @@ export async function createPantry(config: PantryConfig): Promise<Pantry> {
     logLevel: config.logLevel,
     bodyLimitBytes: config.bodyLimitBytes,
   });
-  const { client, documents } = createStorageClients({
-    endpoint: config.storageEndpoint,
-    region: config.storageRegion,
-    accessKeyId: config.storageAccessKeyId,
-    secretAccessKey: config.storageSecretAccessKey,
-  });
-  service.app.addHook("onClose", async () => client.destroy());
+  const storage = connectToStorage(storageConnectionFrom(config));
+  service.app.addHook("onClose", async () => storage.close());
 
-  if (await ensureTable(client, config.tableName)) {
-    service.log.info({ table: config.tableName }, "table created");
-  }
-  const store = new RecipeStore({ documents, tableName: config.tableName, recentDays: config.recentDays });
+  const { created } = await ensurePkSkTable(storage.client, config.tableName);
+  if (created) service.log.info({ table: config.tableName }, "table created");
+  const store = new RecipeStore({
+    documents: storage.documents,
+    tableName: config.tableName,
+    recentDays: config.recentDays,
+  });
   if (config.seedDemo) {
     service.log.info({ created: await seedDemoRecipes(store) }, "demo recipes seeded");
   }

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { AccountExistsError, AccountInputError, ConcurrentUpdateError } from "../errors.js";
-import type { AuthTable } from "../store/storage-client.js";
+import type { AuthTable } from "../store/auth-table.js";
 import { decoyPasswordHash, hashPassword, verifyPassword } from "./password-hash.js";
 
 export interface Account {

@@ -6,7 +6,7 @@
  * the right password, so that guessing cannot continue at a slower pace unnoticed.
  */
 import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { AuthTable } from "../store/storage-client.js";
+import type { AuthTable } from "../store/auth-table.js";
 import { normalizeEmail } from "./account-store.js";
 
 export interface LoginThrottleOptions {

@@ -12,12 +12,10 @@ import {
   serviceVars,
   stringVar,
 } from "@hakobune/service-kit";
+import { storageVars } from "@hakobune/storage-client";
 
 export const defaultAuthPort = 8081;
 export const defaultIssuer = "http://localhost:8081";
-export const defaultStorageEndpoint = "http://127.0.0.1:8000";
-/** The value of HAKOBUNE_STORAGE_ENDPOINT that means "Amazon DynamoDB, SDK defaults". */
-export const awsStorageEndpoint = "aws";
 /** The demo clients and resources, declared in the repository's platform definition. */
 export const defaultClientsFile = fileURLToPath(
   new URL("../../../../platform/auth-center/clients.json", import.meta.url),
@@ -28,10 +26,7 @@ const day = 24 * 60 * 60;
 const spec = {
   ...serviceVars("HAKOBUNE_AUTH", { port: defaultAuthPort }),
   issuer: stringVar("HAKOBUNE_AUTH_ISSUER", defaultIssuer),
-  storageEndpoint: stringVar("HAKOBUNE_STORAGE_ENDPOINT", defaultStorageEndpoint),
-  storageAccessKeyId: stringVar("HAKOBUNE_STORAGE_ACCESS_KEY_ID", "hakobune"),
-  storageSecretAccessKey: stringVar("HAKOBUNE_STORAGE_SECRET_ACCESS_KEY", "hakobune-local-secret"),
-  storageRegion: stringVar("HAKOBUNE_STORAGE_REGION", "us-east-1"),
+  ...storageVars(),
   tableName: stringVar("HAKOBUNE_AUTH_TABLE", "auth-center"),
   clientsFile: stringVar("HAKOBUNE_AUTH_CLIENTS_FILE", defaultClientsFile),
   cookieKeys: stringVar("HAKOBUNE_AUTH_COOKIE_KEYS", ""),
@@ -65,19 +60,6 @@ export type AuthCenterConfig = ReturnType<typeof loadConfig<typeof spec>>;
 
 export function loadAuthCenterConfig(env: Environment): AuthCenterConfig {
   return loadConfig(spec, env);
-}
-
-/** The storage connection the configuration describes ("aws" → the SDK's own endpoint and credentials). */
-export function storageOptionsOf(config: AuthCenterConfig) {
-  const aws = config.storageEndpoint === awsStorageEndpoint;
-  return {
-    endpoint: aws ? undefined : config.storageEndpoint,
-    region: config.storageRegion,
-    credentials: aws
-      ? undefined
-      : { accessKeyId: config.storageAccessKeyId, secretAccessKey: config.storageSecretAccessKey },
-    tableName: config.tableName,
-  };
 }
 
 /** How long a signing key must stay verifiable after it stops signing: the longest token it signed. */

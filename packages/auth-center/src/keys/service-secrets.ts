@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import type { AuthTable } from "../store/storage-client.js";
+import type { AuthTable } from "../store/auth-table.js";
 
 export interface ServiceSecrets {
   /** Keys for signing cookies, newest first (oidc-provider signs with the first, accepts all). */

@@ -8,7 +8,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { ConcurrentUpdateError } from "../errors.js";
-import type { AuthTable } from "../store/storage-client.js";
+import type { AuthTable } from "../store/auth-table.js";
 
 export const signingAlgorithm = "ES256";
 

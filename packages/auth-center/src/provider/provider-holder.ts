@@ -8,7 +8,7 @@
 import { createLocalJWKSet, type JWK, type JWTVerifyGetKey } from "jose";
 import Provider from "oidc-provider";
 import { providerJwks, readSigningKeys, type SigningKeySet } from "../keys/signing-keys.js";
-import type { AuthTable } from "../store/storage-client.js";
+import type { AuthTable } from "../store/auth-table.js";
 import type { ProviderConfigurationInput } from "./provider-configuration.js";
 import { providerConfiguration } from "./provider-configuration.js";
 

@@ -19,7 +19,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { ArtifactReplayedError } from "../errors.js";
-import type { AuthTable } from "./storage-client.js";
+import type { AuthTable } from "./auth-table.js";
 
 /** A stored artifact as oidc-provider sees it (its own payload shape). */
 export type ArtifactPayload = Record<string, unknown>;

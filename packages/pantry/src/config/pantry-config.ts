@@ -11,9 +11,9 @@ import {
   serviceVars,
   stringVar,
 } from "@hakobune/service-kit";
+import { storageVars } from "@hakobune/storage-client";
 
 export const defaultPantryPort = 8082;
-export const defaultStorageEndpoint = "http://127.0.0.1:8000";
 /** Pantry's resource identifier at auth-center (platform/auth-center/clients.json). */
 export const pantryAudience = "urn:hakobune:pantry";
 /** Largest request body, in bytes: a recipe at its every bound fits in well under this. */
@@ -31,10 +31,7 @@ const spec = {
     clientSecret: "pantry-demo-secret-change-me",
   }),
   insecureNoAuth: booleanVar("HAKOBUNE_PANTRY_INSECURE_NO_AUTH", false),
-  storageEndpoint: stringVar("HAKOBUNE_STORAGE_ENDPOINT", defaultStorageEndpoint),
-  storageAccessKeyId: stringVar("HAKOBUNE_STORAGE_ACCESS_KEY_ID", "hakobune"),
-  storageSecretAccessKey: stringVar("HAKOBUNE_STORAGE_SECRET_ACCESS_KEY", "hakobune-local-secret"),
-  storageRegion: stringVar("HAKOBUNE_STORAGE_REGION", "us-east-1"),
+  ...storageVars(),
   tableName: stringVar("HAKOBUNE_PANTRY_TABLE", "pantry"),
   recentDays: integerVar("HAKOBUNE_PANTRY_RECENT_DAYS", 30, { min: 1, max: 366 }),
   seedDemo: booleanVar("HAKOBUNE_PANTRY_SEED_DEMO", false),
