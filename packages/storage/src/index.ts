@@ -1,6 +1,7 @@
 /** The storage package's public surface: the DynamoDB-compatible server and its building blocks. */
 export {
   defaultStoragePort,
+  parseStorageZones,
   runStorageFromCommandLine,
   StorageUsageError,
   serveStorage,

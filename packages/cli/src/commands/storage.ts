@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { ParseArgsOptionsConfig } from "node:util";
 import {
   defaultStoragePort,
+  parseStorageZones,
   StorageUsageError,
   serveStorage,
   storageCredentialsFromEnv,
@@ -21,6 +22,7 @@ const STORAGE_OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
   "data-dir": { type: "string" },
+  zones: { type: "string" },
 } satisfies ParseArgsOptionsConfig;
 
 export async function storage(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -33,11 +35,14 @@ export async function storage(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const host = flags.host ?? STORAGE_DEFAULT_HOST;
   const dataDir = flags["data-dir"] ?? join(resolveDataDir(undefined, env), "storage");
   let credentials: ReturnType<typeof storageCredentialsFromEnv>;
+  let zones = 1;
   try {
     credentials = storageCredentialsFromEnv(env);
+    const zonesText = flags.zones ?? env.HAKOBUNE_STORAGE_ZONES;
+    if (zonesText) zones = parseStorageZones(zonesText);
   } catch (error) {
     if (error instanceof StorageUsageError) throw new UsageError(error.message);
     throw error;
   }
-  return serveStorage({ port, host, dataDir, credentials });
+  return serveStorage({ port, host, dataDir, credentials, zones });
 }

@@ -13,7 +13,7 @@ export const defaultStorageHost = "127.0.0.1";
 /** Past this bound on shutdown the process exits even if connections are still draining. */
 export const storageShutdownTimeoutMs = 15_000;
 
-export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST]
+export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST] [--zones N]
 
 Runs the DynamoDB-compatible storage service in the foreground; Ctrl-C or SIGTERM stops it.
 
@@ -21,6 +21,8 @@ Options:
   --port N         port to listen on (env HAKOBUNE_STORAGE_PORT, default ${defaultStoragePort})
   --data-dir DIR   folder for the store (env HAKOBUNE_STORAGE_DATA_DIR, default <HAKOBUNE_DATA_DIR or ./.hakobune>/storage)
   --host HOST      interface to bind (env HAKOBUNE_STORAGE_HOST, default ${defaultStorageHost})
+  --zones N        run the replicated store: a request router on --port and N storage nodes, one per
+                   zone, as separate processes (env HAKOBUNE_STORAGE_ZONES, default 1: a single node)
 
 Environment:
   HAKOBUNE_STORAGE_ACCESS_KEY_ID, HAKOBUNE_STORAGE_SECRET_ACCESS_KEY
@@ -63,6 +65,7 @@ export async function runStorageFromCommandLine(
       port: { type: "string" },
       host: { type: "string" },
       "data-dir": { type: "string" },
+      zones: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -82,17 +85,39 @@ export async function runStorageFromCommandLine(
     values["data-dir"] ??
     env.HAKOBUNE_STORAGE_DATA_DIR ??
     join(env.HAKOBUNE_DATA_DIR || ".hakobune", "storage");
-  return serveStorage({ port, host, dataDir, credentials: storageCredentialsFromEnv(env) });
+  const zonesText = values.zones ?? env.HAKOBUNE_STORAGE_ZONES;
+  const zones = zonesText === undefined || zonesText === "" ? 1 : parseStorageZones(zonesText);
+  return serveStorage({ port, host, dataDir, credentials: storageCredentialsFromEnv(env), zones });
 }
 
-/** Serves storage in the foreground until a stop signal, then drains; resolves with the exit code. */
+/** Most zones `--zones` accepts on one machine. */
+const maxZones = 9;
+
+/** Parses `--zones` / HAKOBUNE_STORAGE_ZONES: storage nodes (one per zone) of the local store. */
+export function parseStorageZones(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > maxZones) {
+    throw new StorageUsageError(`--zones must be an integer between 1 and ${maxZones}, got "${text}".`);
+  }
+  return Number(text);
+}
+
+/**
+ * Serves storage in the foreground until a stop signal, then drains; resolves with the exit code.
+ * With `zones` above 1 it runs the replicated store instead (see src/cluster/README.md).
+ */
 export async function serveStorage(options: {
   port: number;
   host: string;
   dataDir: string;
   credentials: Credentials;
+  /** Storage nodes, one per zone, behind a router; 1 (the default) is the single-node server. */
+  zones?: number;
 }): Promise<number> {
   const { port, host, dataDir, credentials } = options;
+  if ((options.zones ?? 1) > 1) {
+    const { serveLocalCluster } = await import("../cluster/local-cluster.js");
+    return serveLocalCluster({ port, host, dataDir, credentials, zones: options.zones! });
+  }
   const server = await startStorageServer({ port, host, dataDir, credentials: [credentials] });
   process.stdout.write(
     `storage listening on ${server.url} with data in ${dataDir}\n` +

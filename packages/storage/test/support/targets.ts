@@ -1,7 +1,8 @@
 /**
  * Starts a DynamoDB-compatible server as a real process on a free loopback port and hands back an AWS
- * SDK v3 client for it. Two kinds of target exist: "hakobune" (our storage server, run from the built
- * `dist/main.js`) and "dynamodb-local" (AWS's own emulator, the reference every conformance test is
+ * SDK v3 client for it. Three kinds of target exist: "hakobune" (our storage server, run from the built
+ * `dist/main.js`), "hakobune-3az" (the same command with `--zones 3`: a router and three replicated
+ * storage nodes) and "dynamodb-local" (AWS's own emulator, the reference every conformance test is
  * first verified against). `STORAGE_TARGET` chooses the kind for the suite; the default is "hakobune".
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -14,7 +15,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { findFreePort } from "./free-port.js";
 
-export type TargetKind = "hakobune" | "dynamodb-local";
+export type TargetKind = "hakobune" | "hakobune-3az" | "dynamodb-local";
 
 export interface Target {
   kind: TargetKind;
@@ -42,8 +43,10 @@ const hakobuneMain = fileURLToPath(new URL("../../dist/main.js", import.meta.url
 /** The target kind chosen by `STORAGE_TARGET`, "hakobune" unless set. */
 export function selectedTargetKind(): TargetKind {
   const kind = process.env.STORAGE_TARGET ?? "hakobune";
-  if (kind !== "hakobune" && kind !== "dynamodb-local") {
-    throw new Error(`STORAGE_TARGET must be "hakobune" or "dynamodb-local", not ${JSON.stringify(kind)}`);
+  if (kind !== "hakobune" && kind !== "hakobune-3az" && kind !== "dynamodb-local") {
+    throw new Error(
+      `STORAGE_TARGET must be "hakobune", "hakobune-3az" or "dynamodb-local", not ${JSON.stringify(kind)}`,
+    );
   }
   return kind;
 }
@@ -88,7 +91,8 @@ export async function startTarget(kind: TargetKind = selectedTargetKind()): Prom
     );
   } else {
     dataDir = await mkdtemp(join(tmpdir(), "hakobune-storage-test-"));
-    child = spawn(process.execPath, [hakobuneMain, "--port", String(port), "--data-dir", dataDir], {
+    const zones = kind === "hakobune-3az" ? ["--zones", "3"] : [];
+    child = spawn(process.execPath, [hakobuneMain, "--port", String(port), "--data-dir", dataDir, ...zones], {
       stdio: ["ignore", "pipe", "pipe"],
     });
   }
@@ -132,7 +136,7 @@ async function waitUntilReady(
       throw new Error(`process exited early (code ${child.exitCode}, signal ${child.signalCode})`);
     }
     try {
-      if (kind === "hakobune") {
+      if (kind !== "dynamodb-local") {
         const response = await fetch(`${endpoint}/healthz`);
         await response.arrayBuffer();
         if (response.status === 200) return;

@@ -1,0 +1,85 @@
+/**
+ * What a Raft log entry carries: a deterministic command, decided by the leader before it is
+ * proposed, that every replica replays without evaluating anything. Item writes are final images (the
+ * item to store, or the key to delete), so conditions, update expressions and `ReturnValues` are
+ * evaluated once, on the leader; table commands are the catalog changes of CreateTable, UpdateTable
+ * and DeleteTable. Commands travel and persist as UTF-8 JSON.
+ */
+import type { KeySchema } from "../engine/index.js";
+import type { Item } from "../values/types.js";
+
+/** One item write of a `write` command: `item` is stored, or else the item with key `key` is deleted. */
+export interface ItemWrite {
+  table: string;
+  /** The table's identity across re-creations under the same name (its definition's `tableId`). */
+  tableId: string;
+  item?: Item;
+  key?: Item;
+}
+
+/** The item writes of one request, all in one partition group, applied atomically. */
+export interface WriteCommand {
+  kind: "write";
+  /**
+   * The metadata group's applied index when the leader decided the writes: a replica applies the
+   * command only once its own catalog has caught up to it, so the tables the writes name exist there.
+   */
+  metaIndex: number;
+  writes: ItemWrite[];
+}
+
+export interface CreateTableCommand {
+  kind: "createTable";
+  name: string;
+  keySchema: KeySchema;
+  definition: unknown;
+}
+
+export interface UpdateTableCommand {
+  kind: "updateTable";
+  name: string;
+  tableId: string;
+  definition: unknown;
+}
+
+export interface DeleteTableCommand {
+  kind: "deleteTable";
+  name: string;
+  tableId: string;
+}
+
+export type MetaCommand = CreateTableCommand | UpdateTableCommand | DeleteTableCommand;
+export type Command = WriteCommand | MetaCommand;
+
+/** Raised when a log entry does not decode to a command: a corrupt log or a version mismatch. */
+export class CommandDecodeError extends Error {
+  readonly code = "COMMAND_DECODE";
+  override readonly name = "CommandDecodeError";
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encodeCommand(command: Command): Uint8Array {
+  return encoder.encode(JSON.stringify(command));
+}
+
+export function decodeCommand(data: Uint8Array): Command {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch (error) {
+    throw new CommandDecodeError(`a log entry is not JSON: ${(error as Error).message}`);
+  }
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (kind !== "write" && kind !== "createTable" && kind !== "updateTable" && kind !== "deleteTable") {
+    throw new CommandDecodeError(`a log entry has an unknown kind ${JSON.stringify(kind)}`);
+  }
+  return value as Command;
+}
+
+/** The identity of a table across re-creations: the API's `tableId`, or its name for a bare definition. */
+export function tableIdentity(table: { name: string; definition: unknown }): string {
+  const id = (table.definition as { tableId?: unknown } | null)?.tableId;
+  return typeof id === "string" ? id : table.name;
+}

@@ -1,0 +1,140 @@
+/**
+ * The replicated store on one machine: `hakobune storage --zones 3` runs one storage node per zone as
+ * a child process (each with its own data directory, `<data-dir>/node-<id>`) and the request router
+ * in this process on the DynamoDB port. The nodes' internal ports are picked free at each start; a
+ * node is known by its id, which its data directory remembers, not by its port.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Credentials } from "../api/sigv4.js";
+import { stopSignal } from "./command-line.js";
+import { startRouter } from "./router.js";
+import { defaultPartitions } from "./storage-node.js";
+
+export interface LocalClusterOptions {
+  /** Port of the router (the DynamoDB API). */
+  port: number;
+  host: string;
+  dataDir: string;
+  credentials: Credentials;
+  /** Storage nodes, one per zone: `az-a`, `az-b`, … Default 3. */
+  zones?: number;
+  /** Partition groups. Default 1 (see `defaultPartitions`). */
+  partitions?: number;
+}
+
+/** Most zones the local topology starts. */
+export const maxLocalZones = 9;
+/** Time a node may take to print that it listens. */
+const nodeStartTimeoutMs = 30_000;
+/** Time a node may take to stop after SIGTERM before it is killed. */
+const nodeStopTimeoutMs = 10_000;
+
+const nodeMain = fileURLToPath(new URL("./node-main.js", import.meta.url));
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function waitForListening(child: ChildProcess, id: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(
+      () => reject(new Error(`storage node ${id} did not start:\n${output}`)),
+      nodeStartTimeoutMs,
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      output += chunk.toString("utf8");
+      if (output.includes("listening on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`storage node ${id} exited with code ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), nodeStopTimeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs the local replicated store until a stop signal; resolves with the exit code. */
+export async function serveLocalCluster(options: LocalClusterOptions): Promise<number> {
+  const zones = options.zones ?? 3;
+  if (!Number.isInteger(zones) || zones < 1 || zones > maxLocalZones) {
+    throw new RangeError(`zones must be an integer in [1, ${maxLocalZones}], got ${zones}`);
+  }
+  const ids = Array.from({ length: zones }, (_, index) => String.fromCharCode(97 + index));
+  const peers = new Map<string, string>();
+  for (const id of ids) peers.set(id, `http://${options.host}:${await freePort(options.host)}`);
+  const peerList = [...peers].map(([id, url]) => `${id}=${url}`).join(",");
+  const children = ids.map((id) =>
+    spawn(
+      process.execPath,
+      [
+        nodeMain,
+        "--node-id",
+        id,
+        "--zone",
+        `az-${id}`,
+        "--port",
+        new URL(peers.get(id)!).port,
+        "--host",
+        options.host,
+        "--data-dir",
+        join(options.dataDir, `node-${id}`),
+        "--peers",
+        peerList,
+        "--partitions",
+        String(options.partitions ?? defaultPartitions),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    ),
+  );
+  let router: Awaited<ReturnType<typeof startRouter>> | undefined;
+  try {
+    await Promise.all(children.map((child, index) => waitForListening(child, ids[index]!)));
+    router = await startRouter({
+      port: options.port,
+      host: options.host,
+      nodes: peers,
+      credentials: [options.credentials],
+    });
+  } catch (error) {
+    await Promise.all(children.map(stopChild));
+    throw error;
+  }
+  process.stdout.write(
+    `storage listening on ${router.url} (router of ${zones} storage nodes in zones ${ids.map((id) => `az-${id}`).join(", ")}) with data in ${options.dataDir}\n` +
+      `storage accepts access key id "${options.credentials.accessKeyId}" with secret access key "${options.credentials.secretAccessKey}" in any region\n`,
+  );
+  for (const [index, child] of children.entries()) {
+    child.on("exit", (code, signal) => {
+      process.stderr.write(`storage node ${ids[index]} exited (code ${code}, signal ${signal})\n`);
+    });
+  }
+  const signal = await stopSignal();
+  process.stdout.write(`storage received ${signal}; draining and stopping\n`);
+  await router.close();
+  await Promise.all(children.map(stopChild));
+  process.stdout.write("storage stopped\n");
+  return 0;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * Runs one storage node in the foreground:
+ * `node dist/cluster/node-main.js --node-id a --zone az-a --port 7001 --data-dir D --peers a=URL,b=URL,c=URL`.
+ */
+import { parseArgs } from "node:util";
+import { StorageUsageError } from "../api/run.js";
+import { parseBoundedInteger, parseNodeList, stopSignal } from "./command-line.js";
+import { ClusterConfigError } from "./errors.js";
+import { maxPartitionGroups } from "./partition-groups.js";
+import { defaultPartitions, defaultTickMs, startStorageNode } from "./storage-node.js";
+
+export const nodeUsage = `Usage: node-main.js --node-id ID --zone ZONE --port N --data-dir DIR --peers ID=URL,… [options]
+
+Runs one storage node of a replicated storage cluster in the foreground.
+
+Options:
+  --node-id ID          this node's id, one of --peers (never reuse an id for a node that lost its disk)
+  --zone ZONE           availability zone label (default: az-<node id>)
+  --port N              port of the node's internal API (default 0: any free port)
+  --host HOST           interface to bind (default 127.0.0.1)
+  --data-dir DIR        folder for this node's Raft log and item store
+  --peers LIST          every node of the cluster, this one included: a=http://host:port,b=…
+  --partitions N        partition groups, the same on every node (default ${defaultPartitions}, at most ${maxPartitionGroups})
+  --tick-ms N           Raft tick (default ${defaultTickMs})
+  --compact-every N     applied entries between log compactions (default 10000)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "node-id": { type: "string" },
+      zone: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+      "data-dir": { type: "string" },
+      peers: { type: "string" },
+      partitions: { type: "string" },
+      "tick-ms": { type: "string" },
+      "compact-every": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(nodeUsage);
+    return 0;
+  }
+  const nodeId = values["node-id"];
+  const dataDir = values["data-dir"];
+  if (!nodeId || !dataDir || !values.peers) {
+    throw new StorageUsageError("--node-id, --data-dir and --peers are required (see --help).");
+  }
+  const node = await startStorageNode({
+    nodeId,
+    zone: values.zone ?? `az-${nodeId}`,
+    port: values.port === undefined ? 0 : parseBoundedInteger(values.port, "--port", 0, 65535),
+    host: values.host ?? "127.0.0.1",
+    dataDir,
+    peers: parseNodeList(values.peers, "--peers"),
+    ...(values.partitions !== undefined
+      ? { partitions: parseBoundedInteger(values.partitions, "--partitions", 1, maxPartitionGroups) }
+      : {}),
+    ...(values["tick-ms"] !== undefined
+      ? { tickMs: parseBoundedInteger(values["tick-ms"], "--tick-ms", 1, 10_000) }
+      : {}),
+    ...(values["compact-every"] !== undefined
+      ? {
+          compactEveryEntries: parseBoundedInteger(
+            values["compact-every"],
+            "--compact-every",
+            1,
+            100_000_000,
+          ),
+        }
+      : {}),
+  });
+  process.stdout.write(`storage node ${nodeId} listening on ${node.url} with data in ${dataDir}\n`);
+  const signal = await stopSignal();
+  process.stdout.write(`storage node ${nodeId} received ${signal}; stopping\n`);
+  await node.close();
+  return 0;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (
+    !(error instanceof StorageUsageError) &&
+    !(error instanceof ClusterConfigError) &&
+    !(error instanceof TypeError)
+  ) {
+    throw error;
+  }
+  process.stderr.write(`storage node: ${error.message}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,177 @@
+/**
+ * The durable half of every Raft group a storage node hosts: hard state, log entries, the latest
+ * snapshot and the applied index, in one LMDB environment of its own (next to, not inside, the item
+ * store). `persist` carries out step 1 of the `Ready` contract — snapshot, then entries (truncating any
+ * conflicting suffix), then hard state — in one transaction and resolves only once it is flushed to
+ * disk, so the messages of the same batch may then promise what it wrote.
+ */
+import { mkdir } from "node:fs/promises";
+import { type Database, open, type RootDatabase } from "lmdb";
+import type { Entry, EntryKind, HardState, RaftStorageState, Ready, Snapshot } from "../replication/index.js";
+import { ClusterConfigError } from "./errors.js";
+
+type Key = (string | number)[];
+
+interface StoredEntry {
+  term: number;
+  kind: EntryKind;
+  data: Uint8Array;
+}
+
+interface StoredHardState {
+  term: number;
+  vote: string | null;
+  commit: number;
+}
+
+/** The cluster shape a data directory was created for; a node refuses to start with another one. */
+export interface ClusterShape {
+  nodeId: string;
+  peers: string[];
+  partitions: number;
+}
+
+const lastPossibleIndex = Number.MAX_SAFE_INTEGER;
+const shapeKey: Key = ["cluster", "shape"];
+
+function entryKey(group: string, index: number): Key {
+  return [group, "e", index];
+}
+
+export class RaftDisk {
+  readonly #root: RootDatabase;
+  readonly #db: Database<unknown, Key>;
+
+  private constructor(root: RootDatabase) {
+    this.#root = root;
+    this.#db = root.openDB<unknown, Key>({ name: "raft" });
+  }
+
+  /** Opens (or creates) the Raft store in `dir`. */
+  static async open(dir: string): Promise<RaftDisk> {
+    await mkdir(dir, { recursive: true });
+    // Never noSync: a vote or an appended entry must survive a power cut before it is promised.
+    return new RaftDisk(open({ path: dir, noSubdir: false, maxDbs: 2 }));
+  }
+
+  async close(): Promise<void> {
+    await this.#root.close();
+  }
+
+  /**
+   * Records the cluster shape on first start, and afterwards checks that it is unchanged: a node
+   * must never rejoin under another id or with another partition count, or it would vote and
+   * acknowledge for a group whose history it does not hold.
+   */
+  async checkShape(shape: ClusterShape): Promise<void> {
+    const stored = this.#db.get(shapeKey) as ClusterShape | undefined;
+    if (stored === undefined) {
+      await this.#durably(() => this.#db.put(shapeKey, shape));
+      return;
+    }
+    const same =
+      stored.nodeId === shape.nodeId &&
+      stored.partitions === shape.partitions &&
+      [...stored.peers].sort().join(",") === [...shape.peers].sort().join(",");
+    if (!same) {
+      throw new ClusterConfigError(
+        `the data directory belongs to node ${stored.nodeId} of peers ${stored.peers.join(",")} with ${stored.partitions} partitions; it cannot start as node ${shape.nodeId} of ${shape.peers.join(",")} with ${shape.partitions}`,
+      );
+    }
+  }
+
+  /** What earlier runs persisted for `group`, to restore its `RaftNode`. */
+  load(group: string): RaftStorageState {
+    const hard = this.#db.get([group, "hs"]) as StoredHardState | undefined;
+    const snapshot = this.#db.get([group, "snap"]) as Snapshot | undefined;
+    const applied = this.#db.get([group, "applied"]) as number | undefined;
+    const entries: Entry[] = [];
+    const firstIndex = (snapshot?.index ?? 0) + 1;
+    for (const { key, value } of this.#db.getRange({
+      start: entryKey(group, firstIndex),
+      end: entryKey(group, lastPossibleIndex),
+    })) {
+      const stored = value as StoredEntry;
+      entries.push({
+        index: key[2] as number,
+        term: stored.term,
+        kind: stored.kind,
+        data: new Uint8Array(stored.data),
+      });
+    }
+    const hardState: HardState | undefined = hard
+      ? { term: hard.term, vote: hard.vote ?? undefined, commit: hard.commit }
+      : undefined;
+    const commit = Math.max(hardState?.commit ?? 0, snapshot?.index ?? 0);
+    const appliedIndex = Math.min(Math.max(applied ?? 0, snapshot?.index ?? 0), commit);
+    return {
+      ...(hardState ? { hardState } : {}),
+      ...(snapshot ? { snapshot: { ...snapshot, data: new Uint8Array(snapshot.data) } } : {}),
+      entries,
+      appliedIndex,
+    };
+  }
+
+  /**
+   * Persists step 1 of `ready` for `group` and, when given, the index the state machine has durably
+   * applied (always a committed index, so it never runs ahead of the hard state written with it).
+   */
+  async persist(group: string, ready: Ready, appliedIndex?: number): Promise<void> {
+    const { snapshot, entries, hardState } = ready;
+    if (!snapshot && entries.length === 0 && !hardState && appliedIndex === undefined) return;
+    await this.#durably(() => {
+      if (snapshot) {
+        this.#removeEntriesFrom(group, 0);
+        this.#db.put([group, "snap"], snapshot);
+      }
+      const first = entries[0];
+      if (first) {
+        this.#removeEntriesFrom(group, first.index);
+        for (const entry of entries) {
+          const stored: StoredEntry = { term: entry.term, kind: entry.kind, data: entry.data };
+          this.#db.put(entryKey(group, entry.index), stored);
+        }
+      }
+      if (hardState) {
+        const stored: StoredHardState = {
+          term: hardState.term,
+          vote: hardState.vote ?? null,
+          commit: hardState.commit,
+        };
+        this.#db.put([group, "hs"], stored);
+      }
+      if (appliedIndex !== undefined) this.#db.put([group, "applied"], appliedIndex);
+    });
+  }
+
+  /** Stores `snapshot` as the group's newest and drops the entries it covers. */
+  async compact(group: string, snapshot: Snapshot): Promise<void> {
+    await this.#durably(() => {
+      this.#db.put([group, "snap"], snapshot);
+      for (const key of this.#db.getKeys({
+        start: entryKey(group, 0),
+        end: entryKey(group, snapshot.index + 1),
+      })) {
+        this.#db.remove(key);
+      }
+    });
+  }
+
+  #removeEntriesFrom(group: string, index: number): void {
+    for (const key of this.#db.getKeys({
+      start: entryKey(group, index),
+      end: entryKey(group, lastPossibleIndex),
+    })) {
+      this.#db.remove(key);
+    }
+  }
+
+  /** As the item store: committed in a write transaction, resolved once the commit is flushed. */
+  async #durably(apply: () => void): Promise<void> {
+    const committed = this.#root.transaction(apply);
+    const flushed = new Promise<unknown>((resolve, reject) => {
+      this.#root.flushed.then(resolve, reject);
+    });
+    await Promise.all([committed, flushed]);
+  }
+}

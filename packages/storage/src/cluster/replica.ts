@@ -1,0 +1,377 @@
+/**
+ * One replica of one Raft group on a storage node: the `RaftNode` with the I/O the pure state machine
+ * leaves to its caller. It runs the `Ready` loop (persist and fsync, then send, then apply, then
+ * `advance`), keeps the waiters of proposals and reads, compacts the log into a snapshot of the state
+ * machine every `compactEveryEntries` applied entries, and keeps the leader's pending writes: the
+ * images proposed in this term and not yet applied, which the leader reads through when it decides
+ * the next write (see README.md, "What a log entry is").
+ */
+import { randomUUID } from "node:crypto";
+import type {
+  Entry,
+  Message,
+  NodeId,
+  RaftNode,
+  RaftRefusal,
+  RaftStatus,
+  Snapshot,
+} from "../replication/index.js";
+import type { Item } from "../values/types.js";
+import {
+  ClusterBusyError,
+  ClusterTimeoutError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalDroppedError,
+} from "./errors.js";
+import type { RaftDisk } from "./raft-disk.js";
+
+/** What a group replicates: the caller's state machine, replayed from committed entries. */
+export interface GroupStateMachine {
+  /** Applies committed entries in order and durably; returns each command's result (or error) by index. */
+  apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>>;
+  /** The state as of the last applied entry, for compaction and for followers that fell behind. */
+  snapshot(): Uint8Array;
+  /** Replaces the state with a snapshot's. */
+  install(data: Uint8Array): Promise<void>;
+}
+
+export type ApplyResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export interface ReplicaOptions {
+  group: string;
+  node: RaftNode;
+  disk: RaftDisk;
+  stateMachine: GroupStateMachine;
+  /** Hands messages to the transport (best effort: Raft tolerates loss). */
+  send: (messages: readonly Message[]) => void;
+  /** Called when the loop hits an error it cannot recover from; the process should stop. */
+  onFatal: (error: unknown) => void;
+  /** Applied entries between log compactions. Default 10000. */
+  compactEveryEntries?: number;
+  /** How long a proposal waits to be applied before its outcome is reported unknown. Default 10000 ms. */
+  proposalTimeoutMs?: number;
+  /** How long a read-index request or an applied-index wait may take. Default 5000 ms. */
+  readTimeoutMs?: number;
+}
+
+export const defaultCompactEveryEntries = 10_000;
+export const defaultProposalTimeoutMs = 10_000;
+export const defaultReadTimeoutMs = 5_000;
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+  timer: NodeJS.Timeout;
+}
+
+interface ProposalWaiter extends Waiter<unknown> {
+  term: number;
+}
+
+interface AppliedWaiter extends Waiter<void> {
+  index: number;
+}
+
+/** A write decided by the leader and proposed, waiting to be applied: readers must see it already. */
+interface PendingImage {
+  item: Item | undefined;
+  index: number;
+}
+
+export class Replica {
+  readonly group: string;
+  readonly #node: RaftNode;
+  readonly #disk: RaftDisk;
+  readonly #stateMachine: GroupStateMachine;
+  readonly #send: (messages: readonly Message[]) => void;
+  readonly #onFatal: (error: unknown) => void;
+  readonly #compactEveryEntries: number;
+  readonly #proposalTimeoutMs: number;
+  readonly #readTimeoutMs: number;
+  readonly #proposals = new Map<number, ProposalWaiter>();
+  readonly #reads = new Map<string, Waiter<number>>();
+  #appliedWaiters: AppliedWaiter[] = [];
+  readonly #pending = new Map<string, PendingImage>();
+  readonly #pendingByIndex = new Map<number, string[]>();
+  /** The term this node leads and the index of its first entry in it (the no-op). */
+  #leadership: { term: number; firstIndex: number } | undefined;
+  #appliedIndex: number;
+  #persistedAppliedIndex: number;
+  #pumping = false;
+  #running: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(options: ReplicaOptions) {
+    this.group = options.group;
+    this.#node = options.node;
+    this.#disk = options.disk;
+    this.#stateMachine = options.stateMachine;
+    this.#send = options.send;
+    this.#onFatal = options.onFatal;
+    this.#compactEveryEntries = options.compactEveryEntries ?? defaultCompactEveryEntries;
+    this.#proposalTimeoutMs = options.proposalTimeoutMs ?? defaultProposalTimeoutMs;
+    this.#readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
+    this.#appliedIndex = this.#node.status().appliedIndex;
+    this.#persistedAppliedIndex = this.#appliedIndex;
+  }
+
+  get appliedIndex(): number {
+    return this.#appliedIndex;
+  }
+
+  get leaderId(): NodeId | undefined {
+    return this.#node.leaderId;
+  }
+
+  status(): RaftStatus {
+    return this.#node.status();
+  }
+
+  /**
+   * Whether this node may decide writes now: it leads, and it has applied every entry before its
+   * term's first one, so its applied state plus its pending writes is the whole committed history.
+   */
+  isWriteReady(): boolean {
+    return (
+      this.#node.role === "leader" &&
+      this.#leadership !== undefined &&
+      this.#leadership.term === this.#node.term &&
+      this.#appliedIndex >= this.#leadership.firstIndex
+    );
+  }
+
+  /** Throws `NotLeaderError` unless `isWriteReady()`. */
+  assertWriteReady(): void {
+    if (!this.isWriteReady()) throw new NotLeaderError(this.group, this.#node.leaderId);
+  }
+
+  /** The pending (proposed, not yet applied) image under `itemKey`, if the leader has one. */
+  pendingImage(itemKey: string): PendingImage | undefined {
+    return this.#pending.get(itemKey);
+  }
+
+  tick(): void {
+    this.#node.tick();
+    this.#afterChange();
+  }
+
+  step(message: Message): void {
+    this.#node.step(message);
+    this.#afterChange();
+  }
+
+  /** Starts an election now (used when a node knows the leader is gone, and by tests). */
+  campaign(): void {
+    this.#node.campaign();
+    this.#afterChange();
+  }
+
+  /**
+   * Proposes `data`, recording `images` (item key → the image it writes) as pending until applied.
+   * Synchronous up to the proposal, so that the decision and the proposal are one step; the promise
+   * resolves with the command's apply result once the entry is applied in the proposal's term.
+   */
+  propose(data: Uint8Array, images: ReadonlyMap<string, Item | undefined> = new Map()): Promise<unknown> {
+    this.assertWriteReady();
+    const result = this.#node.propose(data);
+    if (!result.ok) throw this.#refusal(result);
+    const { index, term } = result;
+    const keys: string[] = [];
+    for (const [key, item] of images) {
+      this.#pending.set(key, { item, index });
+      keys.push(key);
+    }
+    if (keys.length > 0) this.#pendingByIndex.set(index, keys);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#proposals.delete(index);
+        reject(
+          new ClusterTimeoutError(`the write proposed at ${this.group}:${index}`, this.#proposalTimeoutMs),
+        );
+      }, this.#proposalTimeoutMs);
+      this.#proposals.set(index, { term, resolve, reject, timer });
+    });
+    this.#kick();
+    return promise;
+  }
+
+  /** On the leader: the index a linearizable read must wait for, once a majority confirmed leadership. */
+  readIndex(): Promise<number> {
+    const id = randomUUID();
+    const result = this.#node.readIndex(id);
+    if (!result.ok) throw this.#refusal(result);
+    const promise = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#reads.delete(id);
+        reject(new ClusterTimeoutError(`a read index of ${this.group}`, this.#readTimeoutMs));
+      }, this.#readTimeoutMs);
+      this.#reads.set(id, { resolve, reject, timer });
+    });
+    this.#kick();
+    return promise;
+  }
+
+  /** Resolves once this replica has applied `index`. */
+  waitApplied(index: number): Promise<void> {
+    if (this.#appliedIndex >= index) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: AppliedWaiter = {
+        index,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#appliedWaiters = this.#appliedWaiters.filter((other) => other !== waiter);
+          reject(new ClusterTimeoutError(`applying ${this.group} up to ${index}`, this.#readTimeoutMs));
+        }, this.#readTimeoutMs),
+      };
+      this.#appliedWaiters.push(waiter);
+    });
+  }
+
+  /** Stops the loop and waits for the batch in hand; waiters are failed. Persisted state stays as it is. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#running;
+    const stopped = new NotLeaderError(this.group, undefined);
+    for (const waiter of this.#proposals.values()) this.#fail(waiter, stopped);
+    for (const waiter of this.#reads.values()) this.#fail(waiter, stopped);
+    for (const waiter of this.#appliedWaiters) this.#fail(waiter, stopped);
+    this.#proposals.clear();
+    this.#reads.clear();
+    this.#appliedWaiters = [];
+  }
+
+  #refusal(refusal: RaftRefusal): Error {
+    if (refusal.code === "NotLeader") return new NotLeaderError(this.group, refusal.leaderHint);
+    return new ClusterBusyError(this.group, refusal.code);
+  }
+
+  #fail<T>(waiter: Waiter<T>, error: unknown): void {
+    clearTimeout(waiter.timer);
+    waiter.reject(error);
+  }
+
+  /** Tracks leadership: a new term led here starts with an empty pending set. */
+  #afterChange(): void {
+    const leading = this.#node.role === "leader";
+    if (leading && this.#leadership?.term !== this.#node.term) {
+      this.#clearPending();
+      this.#leadership = { term: this.#node.term, firstIndex: this.#node.status().lastIndex };
+    } else if (!leading && this.#leadership !== undefined) {
+      this.#leadership = undefined;
+      this.#clearPending();
+    }
+    this.#kick();
+  }
+
+  #clearPending(): void {
+    this.#pending.clear();
+    this.#pendingByIndex.clear();
+  }
+
+  #kick(): void {
+    if (!this.#pumping && !this.#closed && this.#node.hasReady()) this.#running = this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (!this.#closed && this.#node.hasReady()) {
+        const ready = this.#node.ready();
+        const applied = this.#appliedIndex > this.#persistedAppliedIndex ? this.#appliedIndex : undefined;
+        await this.#disk.persist(this.group, ready, applied);
+        if (applied !== undefined) this.#persistedAppliedIndex = applied;
+        if (ready.messages.length > 0) this.#send(ready.messages);
+        if (ready.snapshot) await this.#installSnapshot(ready.snapshot);
+        if (ready.committedEntries.length > 0) await this.#apply(ready.committedEntries);
+        for (const { requestId, index } of ready.readStates) {
+          const waiter = this.#reads.get(requestId);
+          if (!waiter) continue;
+          this.#reads.delete(requestId);
+          clearTimeout(waiter.timer);
+          waiter.resolve(index);
+        }
+        for (const requestId of ready.abandonedReads) {
+          const waiter = this.#reads.get(requestId);
+          if (!waiter) continue;
+          this.#reads.delete(requestId);
+          this.#fail(waiter, new NotLeaderError(this.group, this.#node.leaderId));
+        }
+        this.#node.advance(ready);
+        this.#afterAppliedChange();
+        await this.#maybeCompact();
+      }
+    } catch (error) {
+      // After close() the engine may already be shut: that failure is the shutdown, not a fault.
+      if (!this.#closed) {
+        this.#closed = true;
+        this.#onFatal(error);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.#stateMachine.install(snapshot.data);
+    this.#appliedIndex = Math.max(this.#appliedIndex, snapshot.index);
+    this.#clearPending();
+    for (const [index, waiter] of this.#proposals) {
+      if (index > snapshot.index) continue;
+      this.#proposals.delete(index);
+      this.#fail(waiter, new OutcomeUnknownError(this.group, index));
+    }
+  }
+
+  async #apply(entries: readonly Entry[]): Promise<void> {
+    const results = await this.#stateMachine.apply(entries);
+    for (const entry of entries) {
+      const waiter = this.#proposals.get(entry.index);
+      if (waiter) {
+        this.#proposals.delete(entry.index);
+        clearTimeout(waiter.timer);
+        if (entry.term !== waiter.term) {
+          waiter.reject(new ProposalDroppedError(this.group, entry.index));
+        } else {
+          const result = results.get(entry.index) ?? { ok: true, value: undefined };
+          if (result.ok) waiter.resolve(result.value);
+          else waiter.reject(result.error);
+        }
+      }
+      const keys = this.#pendingByIndex.get(entry.index);
+      if (keys) {
+        this.#pendingByIndex.delete(entry.index);
+        for (const key of keys) {
+          if (this.#pending.get(key)?.index === entry.index) this.#pending.delete(key);
+        }
+      }
+    }
+    this.#appliedIndex = entries.at(-1)!.index;
+  }
+
+  #afterAppliedChange(): void {
+    if (this.#appliedWaiters.length === 0) return;
+    const still: AppliedWaiter[] = [];
+    for (const waiter of this.#appliedWaiters) {
+      if (waiter.index <= this.#appliedIndex) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      } else {
+        still.push(waiter);
+      }
+    }
+    this.#appliedWaiters = still;
+  }
+
+  async #maybeCompact(): Promise<void> {
+    const status = this.#node.status();
+    const index = status.appliedIndex;
+    if (index - status.snapshotIndex < this.#compactEveryEntries) return;
+    const term = this.#node.termAt(index);
+    if (term === undefined) return;
+    const data = this.#stateMachine.snapshot();
+    await this.#disk.compact(this.group, { index, term, data });
+    this.#node.compact(index, data);
+  }
+}

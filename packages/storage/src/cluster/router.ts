@@ -1,0 +1,552 @@
+/**
+ * The request router: speaks DynamoDB's JSON 1.0 protocol to clients (checking SigV4 as the
+ * single-node server does), keeps the cluster's partition map and key schemas, and sends each request
+ * to a storage node — writes and consistent reads to the leader of the item's partition group,
+ * eventually consistent reads to any replica — following not-leader answers and retrying within a
+ * bounded budget, so that a leader failure costs a client latency, not an error. It holds no data and
+ * any number of routers may run side by side.
+ *
+ * Retries: an answer "not leader" (HTTP 421) or "busy" (503) means the node wrote nothing, and a
+ * refused connection means it never saw the request, so those are always retried. A connection that
+ * breaks after the request was sent leaves the outcome unknown: the router retries only requests
+ * whose repetition cannot change the result (reads, unconditional puts and deletes, batch writes),
+ * and answers any other with a 500 the client may treat as DynamoDB's own InternalServerError.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { crc32 } from "node:zlib";
+import { Counter, Registry } from "prom-client";
+import { operations } from "../api/operations/index.js";
+import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "../api/sigv4.js";
+import type { KeySchema } from "../engine/index.js";
+import { DynamoError } from "../errors.js";
+import { segmentHashRange } from "../partitions/index.js";
+import { metaGroup, partitionGroupName, partitionIndexOfKey } from "./partition-groups.js";
+import { type NodeStatus, validateOnlyHeader } from "./storage-node.js";
+
+export interface RouterOptions {
+  port: number;
+  /** Interface to bind. Default "127.0.0.1". */
+  host?: string;
+  /** The storage nodes, id → base URL of their internal API. */
+  nodes: ReadonlyMap<string, string>;
+  /** Access keys whose SigV4 signatures are accepted. Default: `[DEFAULT_CREDENTIALS]`. */
+  credentials?: Credentials[];
+  /** Total time one client request may spend on retries before its last error is returned. Default 10000 ms. */
+  retryBudgetMs?: number;
+  /** Attempts per client request at most (each attempt is one node request). Default 200. */
+  maxAttempts?: number;
+  /** Time allowed for one node request. Default 15000 ms. */
+  nodeRequestTimeoutMs?: number;
+  /** How long a node that refused a connection is skipped. Default 500 ms. */
+  downNodeSkipMs?: number;
+  /**
+   * Where an eventually consistent GetItem goes: "leader" (the default) reads the item's partition
+   * leader, which has applied every acknowledged write, so a client reads its own writes as it
+   * usually does on DynamoDB; "any" spreads them over all replicas, which may lag by a round trip.
+   * Query, Scan and the batch reads go to any replica either way.
+   */
+  eventualReads?: "leader" | "any";
+}
+
+export interface Router {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** DynamoDB's cap on a request body. */
+const maxRequestBytes = 16 * 1024 * 1024;
+const targetPrefix = "DynamoDB_20120810.";
+const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
+const jsonContentType = "application/x-amz-json-1.0";
+/** Pause before retrying when no node knows a leader (an election is running). */
+const noLeaderBackoffMs = 50;
+/** Time allowed for one node to answer a status request of the admin view. */
+const statusTimeoutMs = 1_000;
+/** BatchWriteItem's own bound: a larger batch goes unsplit, for the node to refuse. */
+const maxBatchWriteRequests = 25;
+
+const catalogWrites = new Set(["CreateTable", "DeleteTable", "UpdateTable"]);
+const catalogReads = new Set(["DescribeTable", "ListTables"]);
+const itemWrites = new Set(["PutItem", "UpdateItem", "DeleteItem"]);
+const reads = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"]);
+
+type Target = { group: string } | "any";
+
+interface NodeAnswer {
+  status: number;
+  body: string;
+}
+
+class RequestTooLargeError extends Error {}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(request.headers["content-length"] ?? 0) > maxRequestBytes) {
+      reject(new RequestTooLargeError());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const collect = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxRequestBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off("data", collect);
+      chunks.length = 0;
+      reject(new RequestTooLargeError());
+    };
+    request.on("data", collect);
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+function dynamoErrorAnswer(error: DynamoError): NodeAnswer {
+  return {
+    status: error.status,
+    body: JSON.stringify({
+      __type: errorTypePrefix + error.type,
+      message: error.message,
+      ...(error.extra ?? {}),
+    }),
+  };
+}
+
+function hasCondition(input: Record<string, unknown>): boolean {
+  return input.ConditionExpression !== undefined || input.Expected !== undefined;
+}
+
+/** Whether sending `input` twice leaves the same state and answer as sending it once. */
+function isRepeatable(operation: string, input: Record<string, unknown>): boolean {
+  if (reads.has(operation) || catalogReads.has(operation) || operation === "BatchWriteItem") return true;
+  return (operation === "PutItem" || operation === "DeleteItem") && !hasCondition(input);
+}
+
+/** Whether a failed fetch certainly never reached the node. */
+function neverSent(error: unknown): boolean {
+  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  return code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH";
+}
+
+export async function startRouter(options: RouterOptions): Promise<Router> {
+  const nodeIds = [...options.nodes.keys()];
+  if (nodeIds.length === 0) throw new RangeError("a router needs at least one storage node");
+  const verifier = new SignatureVerifier(options.credentials ?? [DEFAULT_CREDENTIALS]);
+  const retryBudgetMs = options.retryBudgetMs ?? 10_000;
+  const maxAttempts = options.maxAttempts ?? 200;
+  const nodeRequestTimeoutMs = options.nodeRequestTimeoutMs ?? 15_000;
+  const downNodeSkipMs = options.downNodeSkipMs ?? 500;
+  const eventualReads = options.eventualReads ?? "leader";
+  const leaders = new Map<string, string>();
+  const downUntil = new Map<string, number>();
+  const keySchemas = new Map<string, KeySchema>();
+  let partitions: number | undefined;
+  let roundRobin = 0;
+
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: "storage-router" });
+  const requests = new Counter({
+    name: "storage_router_requests_total",
+    help: "DynamoDB requests answered by the router, by operation and outcome.",
+    labelNames: ["operation", "outcome"],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "storage_router_retries_total",
+    help: "Node requests repeated by the router, by reason (not_leader, busy, unreachable).",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
+
+  function isDown(node: string): boolean {
+    return (downUntil.get(node) ?? 0) > Date.now();
+  }
+
+  function anyNode(avoid?: string): string {
+    for (let k = 0; k < nodeIds.length; k++) {
+      const node = nodeIds[roundRobin++ % nodeIds.length]!;
+      if (node !== avoid && !isDown(node)) return node;
+    }
+    return nodeIds[roundRobin++ % nodeIds.length]!;
+  }
+
+  function pick(target: Target, avoid?: string): string {
+    if (target !== "any") {
+      const leader = leaders.get(target.group);
+      if (leader !== undefined && !isDown(leader) && leader !== avoid) return leader;
+    }
+    return anyNode(avoid);
+  }
+
+  async function refreshCatalog(): Promise<void> {
+    for (const node of nodeIds) {
+      try {
+        const response = await fetch(`${options.nodes.get(node)}/cluster/tables`, {
+          signal: AbortSignal.timeout(statusTimeoutMs),
+        });
+        const catalog = (await response.json()) as {
+          partitions: number;
+          tables: { name: string; keySchema: KeySchema }[];
+        };
+        partitions = catalog.partitions;
+        for (const table of catalog.tables) keySchemas.set(table.name, table.keySchema);
+        return;
+      } catch {
+        // Try the next node.
+      }
+    }
+  }
+
+  async function groupOfKey(table: unknown, key: unknown): Promise<Target> {
+    if (typeof table !== "string") return "any";
+    if (!keySchemas.has(table) || partitions === undefined) await refreshCatalog();
+    const keySchema = keySchemas.get(table);
+    if (keySchema === undefined || partitions === undefined) return "any";
+    const index = partitionIndexOfKey(keySchema, key, partitions);
+    return index === undefined ? "any" : { group: partitionGroupName(index) };
+  }
+
+  async function targetOf(operation: string, input: Record<string, unknown>): Promise<Target> {
+    if (catalogWrites.has(operation) || catalogReads.has(operation)) return { group: metaGroup };
+    if (itemWrites.has(operation)) {
+      return groupOfKey(input.TableName, operation === "PutItem" ? input.Item : input.Key);
+    }
+    if (operation === "GetItem" && (input.ConsistentRead === true || eventualReads === "leader")) {
+      return groupOfKey(input.TableName, input.Key);
+    }
+    if (operation === "TransactWriteItems" && Array.isArray(input.TransactItems)) {
+      const first = input.TransactItems[0] as Record<string, Record<string, unknown>> | undefined;
+      const action = first && Object.values(first)[0];
+      return action ? groupOfKey(action.TableName, action.Item ?? action.Key) : "any";
+    }
+    return "any";
+  }
+
+  /** Sends one request to nodes until one answers it for good, within the retry budget. */
+  async function forward(
+    operation: string,
+    body: string,
+    target: Target,
+    repeatable: boolean,
+    validateOnly = false,
+  ): Promise<NodeAnswer> {
+    const deadline = Date.now() + retryBudgetMs;
+    let last: NodeAnswer | undefined;
+    let node = pick(target);
+    for (let attempt = 0; attempt < maxAttempts && Date.now() < deadline; attempt++) {
+      let response: Response;
+      try {
+        response = await fetch(`${options.nodes.get(node)}/cluster/dynamodb`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-amz-target": operation,
+            ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
+          },
+          body,
+          signal: AbortSignal.timeout(nodeRequestTimeoutMs),
+        });
+      } catch (error) {
+        downUntil.set(node, Date.now() + downNodeSkipMs);
+        if (target !== "any" && leaders.get(target.group) === node) leaders.delete(target.group);
+        if (!neverSent(error) && !repeatable) {
+          return dynamoErrorAnswer(
+            new DynamoError(
+              "InternalServerError",
+              "The storage node failed while handling the request; it may or may not have been applied.",
+              500,
+            ),
+          );
+        }
+        retries.inc({ reason: "unreachable" });
+        last = dynamoErrorAnswer(new DynamoError("ServiceUnavailable", "No storage node answered.", 503));
+        node = pick(target, node);
+        continue;
+      }
+      const text = await response.text();
+      if (response.status === 421) {
+        retries.inc({ reason: "not_leader" });
+        const answer = JSON.parse(text) as { group?: string; leaderHint?: string };
+        const group = answer.group ?? (target === "any" ? undefined : target.group);
+        if (group !== undefined && answer.leaderHint !== undefined && options.nodes.has(answer.leaderHint)) {
+          leaders.set(group, answer.leaderHint);
+        } else if (group !== undefined) {
+          leaders.delete(group);
+        }
+        last = dynamoErrorAnswer(
+          new DynamoError("ServiceUnavailable", "The partition has no leader yet.", 503),
+        );
+        const next = group === undefined ? anyNode(node) : pick({ group }, node);
+        if (next === node || answer.leaderHint === undefined || isDown(next)) {
+          await new Promise((resolve) => setTimeout(resolve, noLeaderBackoffMs));
+        }
+        node = next;
+        continue;
+      }
+      if (response.status === 503) {
+        retries.inc({ reason: "busy" });
+        last = { status: 503, body: text };
+        await new Promise((resolve) => setTimeout(resolve, noLeaderBackoffMs));
+        continue;
+      }
+      if (target !== "any" && response.status < 500) leaders.set(target.group, node);
+      return { status: response.status, body: text };
+    }
+    return last ?? dynamoErrorAnswer(new DynamoError("ServiceUnavailable", "No storage node answered.", 503));
+  }
+
+  /** BatchWriteItem across partition groups: one sub-batch per group, answers merged (it is not atomic). */
+  async function forwardBatchWrite(input: Record<string, unknown>, body: string): Promise<NodeAnswer> {
+    const requestItems = input.RequestItems;
+    if (requestItems === null || typeof requestItems !== "object") {
+      return forward("BatchWriteItem", body, "any", true);
+    }
+    const byGroup = new Map<string, Record<string, unknown[]>>();
+    let total = 0;
+    for (const [table, writes] of Object.entries(requestItems as Record<string, unknown>)) {
+      if (!Array.isArray(writes)) return forward("BatchWriteItem", body, "any", true);
+      for (const write of writes as Record<string, Record<string, unknown>>[]) {
+        total++;
+        const key = write?.PutRequest?.Item ?? write?.DeleteRequest?.Key;
+        const target = await groupOfKey(table, key);
+        if (target === "any") return forward("BatchWriteItem", body, "any", true);
+        const batch = byGroup.get(target.group) ?? {};
+        const writesOfTable = batch[table] ?? [];
+        writesOfTable.push(write);
+        batch[table] = writesOfTable;
+        byGroup.set(target.group, batch);
+      }
+    }
+    if (byGroup.size <= 1 || total > maxBatchWriteRequests) {
+      const [group] = byGroup.keys();
+      return forward("BatchWriteItem", body, group === undefined ? "any" : { group }, true);
+    }
+    // A bad item anywhere must refuse the whole batch before any group writes its part.
+    const check = await forward("BatchWriteItem", body, "any", true, true);
+    if (check.status !== 200) return check;
+    const answers = await Promise.all(
+      [...byGroup].map(([group, items]) =>
+        forward("BatchWriteItem", JSON.stringify({ ...input, RequestItems: items }), { group }, true),
+      ),
+    );
+    const failed = answers.find((answer) => answer.status !== 200);
+    if (failed) return failed;
+    const unprocessed: Record<string, unknown[]> = {};
+    const capacity = new Map<string, number>();
+    let withCapacity = false;
+    for (const answer of answers) {
+      const output = JSON.parse(answer.body) as {
+        UnprocessedItems?: Record<string, unknown[]>;
+        ConsumedCapacity?: { TableName: string; CapacityUnits: number }[];
+      };
+      for (const [table, writes] of Object.entries(output.UnprocessedItems ?? {})) {
+        unprocessed[table] = [...(unprocessed[table] ?? []), ...writes];
+      }
+      for (const used of output.ConsumedCapacity ?? []) {
+        withCapacity = true;
+        capacity.set(used.TableName, (capacity.get(used.TableName) ?? 0) + used.CapacityUnits);
+      }
+    }
+    const merged: Record<string, unknown> = { UnprocessedItems: unprocessed };
+    if (withCapacity) {
+      const indexes = input.ReturnConsumedCapacity === "INDEXES";
+      merged.ConsumedCapacity = [...capacity].map(([TableName, CapacityUnits]) => ({
+        TableName,
+        CapacityUnits,
+        ...(indexes ? { Table: { CapacityUnits } } : {}),
+      }));
+    }
+    return { status: 200, body: JSON.stringify(merged) };
+  }
+
+  async function route(operation: string, input: Record<string, unknown>, body: string): Promise<NodeAnswer> {
+    if (operation === "BatchWriteItem") return forwardBatchWrite(input, body);
+    const target = await targetOf(operation, input);
+    const answer = await forward(operation, body, target, isRepeatable(operation, input));
+    if (operation === "DeleteTable" && answer.status === 200 && typeof input.TableName === "string") {
+      keySchemas.delete(input.TableName);
+    }
+    return answer;
+  }
+
+  function reply(
+    response: ServerResponse,
+    answer: NodeAnswer,
+    requestId: string,
+    contentType = jsonContentType,
+  ) {
+    const payload = Buffer.from(answer.body);
+    response.writeHead(answer.status, {
+      "content-type": contentType,
+      "content-length": payload.length,
+      "x-amzn-requestid": requestId,
+      "x-amz-crc32": String(crc32(payload)),
+    });
+    response.end(payload);
+  }
+
+  async function handleApi(request: IncomingMessage, response: ServerResponse, requestId: string) {
+    let operation = "unknown";
+    let answer: NodeAnswer;
+    try {
+      const body = await readBody(request);
+      verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
+      const target = String(request.headers["x-amz-target"] ?? "");
+      const name = target.slice(targetPrefix.length);
+      if (!target.startsWith(targetPrefix) || !Object.hasOwn(operations, name)) {
+        throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
+      }
+      operation = name;
+      let input: unknown;
+      try {
+        input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+      } catch {
+        throw new DynamoError("SerializationException", "The request body is not valid JSON.");
+      }
+      if (input === null || typeof input !== "object" || Array.isArray(input)) {
+        throw new DynamoError("SerializationException", "The request body must be a JSON object.");
+      }
+      answer = await route(operation, input as Record<string, unknown>, JSON.stringify(input));
+    } catch (error) {
+      if (error instanceof RequestTooLargeError) {
+        response.setHeader("connection", "close");
+        answer = dynamoErrorAnswer(
+          new DynamoError("RequestTooLarge", `Request body exceeds ${maxRequestBytes} bytes.`, 413),
+        );
+      } else if (error instanceof DynamoError) {
+        answer = dynamoErrorAnswer(error);
+      } else {
+        process.stderr.write(
+          `${JSON.stringify({ level: "error", requestId, operation, error: String(error) })}\n`,
+        );
+        answer = dynamoErrorAnswer(new DynamoError("InternalServerError", "Internal server error", 500));
+      }
+    }
+    const outcome = answer.status === 200 ? "ok" : String(answer.status);
+    requests.inc({ operation, outcome });
+    reply(response, answer, requestId);
+  }
+
+  async function nodeStatuses(): Promise<Map<string, NodeStatus | undefined>> {
+    const entries = await Promise.all(
+      nodeIds.map(async (node) => {
+        try {
+          const response = await fetch(`${options.nodes.get(node)}/cluster/status`, {
+            signal: AbortSignal.timeout(statusTimeoutMs),
+          });
+          return [node, (await response.json()) as NodeStatus] as const;
+        } catch {
+          return [node, undefined] as const;
+        }
+      }),
+    );
+    return new Map(entries);
+  }
+
+  /** GET /admin/partitions: every group, its key range, replicas with zones, leader, term, commit and lag. */
+  async function adminPartitions(): Promise<unknown> {
+    const statuses = await nodeStatuses();
+    await refreshCatalog();
+    const known = [...statuses.values()].find((status) => status !== undefined);
+    const count = known?.partitions ?? partitions ?? 0;
+    const groups = [metaGroup, ...Array.from({ length: count }, (_, index) => partitionGroupName(index))];
+    return {
+      nodes: nodeIds.map((node) => ({
+        id: node,
+        url: options.nodes.get(node),
+        zone: statuses.get(node)?.zone,
+        reachable: statuses.get(node) !== undefined,
+      })),
+      tables: [...keySchemas.keys()].sort(),
+      partitions: groups.map((group, position) => {
+        const replicas = nodeIds.map((node) => {
+          const status = statuses.get(node);
+          return { node, zone: status?.zone, group: status?.groups.find((entry) => entry.group === group) };
+        });
+        const leader = replicas
+          .filter((replica) => replica.group?.role === "leader")
+          .sort((a, b) => b.group!.term - a.group!.term)[0];
+        const range = group === metaGroup ? undefined : segmentHashRange(position - 1, count);
+        return {
+          id: group,
+          kind: group === metaGroup ? "metadata" : "items",
+          keyRange: range && {
+            startHash: range.startHash,
+            endHash: range.endHash,
+            description: `partition key hash in [0x${range.startHash.toString(16).padStart(8, "0")}, 0x${range.endHash.toString(16).padStart(8, "0")})`,
+          },
+          leader: leader?.node,
+          term: leader?.group?.term,
+          commitIndex: leader?.group?.commitIndex,
+          replicas: replicas.map(({ node, zone, group: state }) => {
+            const match =
+              node === leader?.node
+                ? leader.group!.lastIndex
+                : leader?.group?.followers.find((follower) => follower.id === node)?.match;
+            return {
+              node,
+              zone,
+              reachable: state !== undefined,
+              role: state?.role,
+              term: state?.term,
+              commitIndex: state?.commitIndex,
+              appliedIndex: state?.appliedIndex,
+              lastIndex: state?.lastIndex,
+              snapshotIndex: state?.snapshotIndex,
+              matchIndex: match,
+              lag: leader && match !== undefined ? leader.group!.lastIndex - match : undefined,
+            };
+          }),
+        };
+      }),
+    };
+  }
+
+  const server: Server = createServer((request, response) => {
+    const requestId = randomUUID();
+    if (request.method === "POST" && (request.url === "/" || request.url?.startsWith("/?"))) {
+      void handleApi(request, response, requestId);
+      return;
+    }
+    const json = (status: number, body: unknown) =>
+      reply(response, { status, body: JSON.stringify(body) }, requestId, "application/json");
+    if (request.method === "GET" && request.url === "/healthz") return json(200, { status: "ok" });
+    if (request.method === "GET" && request.url === "/admin/partitions") {
+      adminPartitions().then(
+        (view) => json(200, view),
+        (error) => json(500, { error: { code: "ADMIN_FAILED", message: String(error) } }),
+      );
+      return;
+    }
+    if (request.method === "GET" && request.url === "/metrics") {
+      registry.metrics().then(
+        (text) => reply(response, { status: 200, body: text }, requestId, registry.contentType),
+        (error) => json(500, { error: { code: "METRICS_FAILED", message: String(error) } }),
+      );
+      return;
+    }
+    json(404, { error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` } });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
+    port: address.port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}
