@@ -14,8 +14,9 @@ Options:
   --port N       port of the DynamoDB API (default 8000)
   --host HOST    interface to bind (default 127.0.0.1)
   --eventual-reads leader|any
-                 where eventually consistent GetItem calls go: the item's partition leader (default,
-                 reads your own writes) or any replica
+                 how eventually consistent reads are answered: so that a client reads its own
+                 writes (leader, the default: GetItem at the leader, other reads after a read
+                 barrier) or from whatever the answering replica has applied (any)
 
 Environment:
   HAKOBUNE_STORAGE_ACCESS_KEY_ID, HAKOBUNE_STORAGE_SECRET_ACCESS_KEY   the access key accepted

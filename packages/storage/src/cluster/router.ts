@@ -23,7 +23,7 @@ import type { KeySchema } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
 import { segmentHashRange } from "../partitions/index.js";
 import { metaGroup, partitionGroupName, partitionIndexOfKey } from "./partition-groups.js";
-import { type NodeStatus, validateOnlyHeader } from "./storage-node.js";
+import { type NodeStatus, readYourWritesHeader, validateOnlyHeader } from "./storage-node.js";
 
 export interface RouterOptions {
   port: number;
@@ -42,10 +42,10 @@ export interface RouterOptions {
   /** How long a node that refused a connection is skipped. Default 500 ms. */
   downNodeSkipMs?: number;
   /**
-   * Where an eventually consistent GetItem goes: "leader" (the default) reads the item's partition
-   * leader, which has applied every acknowledged write, so a client reads its own writes as it
-   * usually does on DynamoDB; "any" spreads them over all replicas, which may lag by a round trip.
-   * Query, Scan and the batch reads go to any replica either way.
+   * How eventually consistent reads are answered. "leader" (the default): a GetItem goes to the item's
+   * partition leader, and a Query, Scan or BatchGetItem answered by another replica first waits for a
+   * read barrier — so a client always reads its own writes, as it usually does on DynamoDB. "any":
+   * every replica answers from what it has applied, which may lag by a round trip.
    */
   eventualReads?: "leader" | "any";
 }
@@ -247,6 +247,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
             "content-type": "application/json",
             "x-amz-target": operation,
             ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
+            ...(eventualReads === "leader" ? { [readYourWritesHeader]: "1" } : {}),
           },
           body,
           signal: AbortSignal.timeout(nodeRequestTimeoutMs),

@@ -85,6 +85,12 @@ const readIndexRequestTimeoutMs = 5_000;
  * between partition groups, so that one bad item refuses the whole batch.
  */
 export const validateOnlyHeader = "x-hakobune-validate-only";
+/**
+ * Set by the router on eventually consistent reads when it promises read-your-writes (its default):
+ * the node then waits for a read barrier as for a consistent read, so a client never reads older data
+ * than it wrote, whichever node answers.
+ */
+export const readYourWritesHeader = "x-hakobune-read-your-writes";
 
 /** Raised inside a validate-only request where the writes would be proposed. */
 class ValidationPassed extends Error {}
@@ -117,6 +123,9 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.writeHead(status, { "content-type": "application/json", "content-length": payload.length });
   response.end(payload);
 }
+
+/** Reads of items that may be answered by any replica. */
+const itemReads = new Set(["GetItem", "Query", "Scan", "BatchGetItem"]);
 
 function wantsConsistentRead(operation: string, input: Record<string, unknown>): boolean {
   if (operation === "TransactGetItems") return true;
@@ -245,6 +254,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     operation: OperationName,
     input: Record<string, unknown>,
     validateOnly: boolean,
+    readYourWrites = false,
   ): Promise<unknown> {
     if (validateOnly) {
       try {
@@ -255,7 +265,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       }
     }
     if (catalogReads.has(operation)) await readBarrier(meta);
-    else if (wantsConsistentRead(operation, input)) {
+    else if (wantsConsistentRead(operation, input) || (readYourWrites && itemReads.has(operation))) {
       await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
     }
     try {
@@ -285,7 +295,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
       if (typeof input.TableName === "string") table = input.TableName;
       const validateOnly = request.headers[validateOnlyHeader] === "1";
-      const output = await runOperation(operation as OperationName, input, validateOnly);
+      const readYourWrites = request.headers[readYourWritesHeader] === "1";
+      const output = await runOperation(operation as OperationName, input, validateOnly, readYourWrites);
       sendJson(response, 200, output);
     } catch (error) {
       if (error instanceof NotLeaderError || error instanceof ProposalDroppedError) {
