@@ -23,6 +23,7 @@ import { maxPartitionGroups, metaGroup, partitionGroupName } from "./partition-g
 import { RaftDisk } from "./raft-disk.js";
 import { Replica } from "./replica.js";
 import { ReplicatedStore } from "./replicated-store.js";
+import { registerReplicationMetrics } from "./replication-metrics.js";
 import { CatalogStateMachine, PartitionStateMachine } from "./state-machines.js";
 import { PeerTransport, raftMessagesPath } from "./transport.js";
 import { decodeBatch } from "./wire.js";
@@ -211,6 +212,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     ...partitionReplicas.map((r) => [r.group, r] as const),
   ]);
   const store = new ReplicatedStore({ engine, meta, partitions: partitionReplicas });
+  registerReplicationMetrics(metrics.registry, [...groups.values()]);
 
   /** Waits until this replica has applied everything committed when the call began (read index). */
   async function readBarrier(replica: Replica): Promise<void> {

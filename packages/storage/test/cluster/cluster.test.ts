@@ -5,6 +5,8 @@
  * with ConsistentRead, writes must go on without an error, and the killed node must catch up after
  * a restart (from a snapshot: the log is compacted every few entries here).
  */
+
+import { spawnSync } from "node:child_process";
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -102,6 +104,28 @@ describe("a three-zone store", () => {
       expect(entry.replicas.filter((replica) => replica.role === "leader")).toHaveLength(1);
       for (const replica of entry.replicas) expect(replica.lag).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it("exports replication metrics Prometheus can parse: one leader per group, none missing", async () => {
+    const texts = await Promise.all(
+      [...cluster.nodes.values()].map(async (node) => (await fetch(`${node.url}/metrics`)).text()),
+    );
+    for (const text of texts) {
+      const check = spawnSync("/usr/bin/promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+      expect(text).toMatch(/^storage_partitions_without_leader\{[^}]*\} 0$/m);
+    }
+    const leaders = new Map<string, number>();
+    for (const text of texts) {
+      for (const [, group, value] of text.matchAll(
+        /^storage_raft_leader\{[^}]*partition="([^"]+)"[^}]*\} (\d)$/gm,
+      )) {
+        leaders.set(group!, (leaders.get(group!) ?? 0) + Number(value));
+      }
+    }
+    expect([...leaders.keys()].sort()).toEqual(["meta", "p0", "p1"]);
+    for (const count of leaders.values()) expect(count).toBe(1);
+    expect(texts.join("\n")).toMatch(/^storage_replication_lag_entries\{[^}]*follower="[^"]+"[^}]*\} \d+$/m);
   });
 
   it("decides conditional writes and updates on the leader", async () => {

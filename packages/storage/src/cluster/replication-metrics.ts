@@ -1,0 +1,81 @@
+/**
+ * A storage node's replication metrics, read from its Raft groups when Prometheus scrapes (never kept in
+ * step on the write path). Label values are bounded by the fixed set of groups (`meta`, `p0`…) and of
+ * nodes in the cluster.
+ */
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Replica } from "./replica.js";
+
+export function registerReplicationMetrics(registry: Registry, replicas: readonly Replica[]): void {
+  const statuses = () => replicas.map((replica) => ({ group: replica.group, status: replica.status() }));
+  const lastLeaders = new Map<string, string | undefined>();
+  const leaderChanges = new Counter({
+    name: "storage_leader_changes_total",
+    help: "Leader changes this node has seen per replication group (counted when metrics are read).",
+    labelNames: ["partition"],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "storage_raft_term",
+    help: "Current Raft term of this node's replica of each group.",
+    labelNames: ["partition"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { group, status } of statuses()) {
+        this.set({ partition: group }, status.term);
+        if (lastLeaders.has(group) && lastLeaders.get(group) !== status.leaderId) {
+          leaderChanges.inc({ partition: group });
+        }
+        lastLeaders.set(group, status.leaderId);
+      }
+    },
+  });
+  new Gauge({
+    name: "storage_raft_leader",
+    help: "1 for each replication group this node leads, else 0.",
+    labelNames: ["partition"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { group, status } of statuses())
+        this.set({ partition: group }, status.role === "leader" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "storage_raft_commit_index",
+    help: "Highest log index this node knows to be committed, per replication group.",
+    labelNames: ["partition"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { group, status } of statuses()) this.set({ partition: group }, status.commitIndex);
+    },
+  });
+  new Gauge({
+    name: "storage_partitions_without_leader",
+    help: "Replication groups for which this node knows no leader.",
+    registers: [registry],
+    collect() {
+      this.set(statuses().filter(({ status }) => status.leaderId === undefined).length);
+    },
+  });
+  new Gauge({
+    name: "storage_replication_lag_entries",
+    help: "On a group's leader: log entries each follower still lacks (leader's last index minus follower's match).",
+    labelNames: ["partition", "follower"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { group, status } of statuses()) {
+        if (status.role !== "leader") continue;
+        for (const follower of status.followers) {
+          this.set(
+            { partition: group, follower: follower.id },
+            Math.max(0, status.lastIndex - follower.match),
+          );
+        }
+      }
+    },
+  });
+}
