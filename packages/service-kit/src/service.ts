@@ -32,13 +32,22 @@ export interface ServiceOptions {
   readinessChecks?: Record<string, ReadinessCheck>;
   /** Time one readiness check may take before it counts as failed, in milliseconds. Default: 2000. */
   readinessCheckTimeoutMs?: number;
+  /**
+   * `false` leaves metrics out: no `GET /metrics` (it answers 404 `NOT_FOUND`), no per-request RED hook
+   * and no default process metrics. `registry` still takes the service's own metrics, but nothing exposes
+   * it. Default: `true`.
+   */
+  metrics?: boolean;
 }
 
 export interface Service {
   readonly name: string;
   /** Register the service's routes and plugins here. */
   readonly app: FastifyInstance;
-  /** The service's own Prometheus registry: add the service's metrics with `registers: [registry]`. */
+  /**
+   * The service's own Prometheus registry, served at `GET /metrics` unless `metrics` is `false`: add the
+   * service's metrics with `registers: [registry]`.
+   */
   readonly registry: Registry;
   /** The service's logger, for events outside a request (inside one, use `request.log`). */
   readonly log: Logger;
@@ -51,7 +60,13 @@ export interface Service {
 }
 
 export function createService(options: ServiceOptions): Service {
-  const { name, bodyLimitBytes = defaultBodyLimitBytes, logLevel = "info", logger = true } = options;
+  const {
+    name,
+    bodyLimitBytes = defaultBodyLimitBytes,
+    logLevel = "info",
+    logger = true,
+    metrics = true,
+  } = options;
   if (!Number.isSafeInteger(bodyLimitBytes) || bodyLimitBytes < 1) {
     throw new RangeError(`bodyLimitBytes must be a positive integer, got ${bodyLimitBytes}`);
   }
@@ -68,14 +83,14 @@ export function createService(options: ServiceOptions): Service {
     logController: new LogController({ requestIdLogLabel: "requestId" }),
     childLoggerFactory(parent, bindings, childOptions, rawRequest) {
       const trace = traceContextOf(rawRequest);
-      const traceBindings = trace === undefined ? {} : { traceId: trace.traceId, spanId: trace.spanId };
-      return parent.child({ ...bindings, ...traceBindings }, childOptions);
+      if (trace === undefined) return parent.child(bindings, childOptions);
+      return parent.child({ ...bindings, traceId: trace.traceId, spanId: trace.spanId }, childOptions);
     },
     // The drain gate answers such requests itself, in the kit's error shape.
     return503OnClosing: false,
   });
 
-  const registry = createMetricsRegistry(name);
+  const registry = createMetricsRegistry(name, { processMetrics: metrics });
   const readiness = new ReadinessChecks(options.readinessCheckTimeoutMs);
   for (const [checkName, check] of Object.entries(options.readinessChecks ?? {})) {
     readiness.add(checkName, check);
@@ -84,10 +99,10 @@ export function createService(options: ServiceOptions): Service {
 
   installRequestTracing(app);
   drainGate.install(app);
-  registerHttpMetrics(app, registry);
+  if (metrics) registerHttpMetrics(app, registry);
   installErrorResponses(app);
   registerHealthRoutes(app, readiness);
-  registerMetricsRoute(app, registry);
+  if (metrics) registerMetricsRoute(app, registry);
 
   return {
     name,

@@ -203,6 +203,17 @@ describe("request ids and trace context", () => {
     expect(logged.spanId).toBe(body.traceContext.spanId);
   });
 
+  it("treats a request without traceparent as untraced", async () => {
+    const response = await fetch(`${url}/trace`, { headers: { "x-request-id": "no-trace-1" } });
+    expect(await response.json()).toEqual({ traceContext: null, outgoing: {} });
+    const logged = await service.waitForLog(
+      (line) => line.requestId === "no-trace-1" && line.msg === "incoming request",
+      "for the request without a trace",
+    );
+    expect(logged).not.toHaveProperty("traceId");
+    expect(logged).not.toHaveProperty("spanId");
+  });
+
   it("ignores an invalid traceparent", async () => {
     const response = await fetch(`${url}/trace`, {
       headers: { traceparent: `00-${"0".repeat(32)}-00f067aa0ba902b7-01`, "x-request-id": "untraced-1" },
@@ -240,6 +251,7 @@ describe("metrics", () => {
     expect((await fetch(`${url}/recipes/43`)).status).toBe(404);
     expect((await fetch(`${url}/not/a/route/7`)).status).toBe(404);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await post("/recipes", JSON.stringify({ title: "Natto", minutes: 1 }))).status).toBe(201);
     const { exposition, samples } = await scrape();
 
     const check = await promtoolCheckMetrics(exposition);
@@ -257,6 +269,11 @@ describe("metrics", () => {
       samples.filter((sample) => sample.name === "http_requests_total").map((sample) => sample.labels.route),
     );
     expect([...routes].filter((route) => /\d/.test(route ?? ""))).toEqual([]);
+    expect(increase("example_recipes_created_total", { service: "example" })).toBe(1);
+    const recipeCount = sampleValue(samples, "http_request_duration_seconds_count", recipe404);
+    expect(sampleValue(samples, "http_request_duration_seconds_bucket", { ...recipe404, le: "+Inf" })).toBe(
+      recipeCount,
+    );
     expect(samples.some((sample) => sample.name === "process_cpu_seconds_total")).toBe(true);
     expect(samples.some((sample) => sample.name === "nodejs_heap_size_used_bytes")).toBe(true);
   });

@@ -68,16 +68,18 @@ function newSpanId(): string {
 
 const contexts = new WeakMap<IncomingMessage, TraceContext | null>();
 
-/** The trace context of an incoming request, parsed once per request. */
+/**
+ * The trace context of an incoming request, parsed once per request (its span id must not change). A
+ * request without `traceparent` skips the cache: most requests come untraced, and each WeakMap entry
+ * costs work for the garbage collector too.
+ */
 export function traceContextOf(request: IncomingMessage): TraceContext | undefined {
+  const { traceparent } = request.headers;
+  if (typeof traceparent !== "string") return undefined;
   let context = contexts.get(request);
   if (context === undefined) {
-    const { traceparent, tracestate } = request.headers;
-    context =
-      parseTraceparent(
-        typeof traceparent === "string" ? traceparent : undefined,
-        typeof tracestate === "string" ? tracestate : undefined,
-      ) ?? null;
+    const { tracestate } = request.headers;
+    context = parseTraceparent(traceparent, typeof tracestate === "string" ? tracestate : undefined) ?? null;
     contexts.set(request, context);
   }
   return context ?? undefined;

@@ -1,6 +1,6 @@
 /**
  * A service's own Prometheus registry (never prom-client's global one), labelled with the service's name
- * and holding prom-client's default process and Node.js metrics.
+ * and, unless left out, holding prom-client's default process and Node.js metrics.
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 
@@ -15,9 +15,18 @@ const gaugesNamedLikeCounters = [
   "nodejs_active_resources_total",
 ];
 
-export function createMetricsRegistry(serviceName: string): Registry {
+export interface MetricsRegistryOptions {
+  /**
+   * Whether to collect prom-client's default metrics, which watch garbage collection and event-loop delay
+   * all the time. Default: `true`.
+   */
+  processMetrics?: boolean;
+}
+
+export function createMetricsRegistry(serviceName: string, options: MetricsRegistryOptions = {}): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: serviceName });
+  if (options.processMetrics === false) return registry;
   collectDefaultMetrics({ register: registry });
   for (const name of gaugesNamedLikeCounters) registry.removeSingleMetric(name);
   return registry;
