@@ -18,14 +18,17 @@ export class DrainGate {
   }
 
   install(app: FastifyInstance): void {
-    app.addHook("onRequest", async () => {
+    // Callback hooks, not async ones: they run on every request, and a promise per hook is measurable.
+    app.addHook("onRequest", (_request, _reply, done) => {
       if (this.#draining) {
-        throw new ServiceError("SHUTTING_DOWN", "The service is shutting down; send the request elsewhere.");
+        done(new ServiceError("SHUTTING_DOWN", "The service is shutting down; send the request elsewhere."));
+        return;
       }
+      done();
     });
-    app.addHook("onSend", async (_request, reply, payload) => {
+    app.addHook("onSend", (_request, reply, payload, done) => {
       if (this.#draining) reply.header("connection", "close");
-      return payload;
+      done(null, payload);
     });
   }
 }
