@@ -60,21 +60,41 @@ export class StorageMetrics {
       labelNames: ["table"],
       registers: [this.registry],
     });
+    const partitionItems = new Gauge({
+      name: "storage_partition_items",
+      help: "Items stored per partition of each table (partition = its position in hash order).",
+      labelNames: ["table", "partition"],
+      registers: [this.registry],
+    });
+    const partitionBytes = new Gauge({
+      name: "storage_partition_size_bytes",
+      help: "Bytes stored per partition of each table, counted as DynamoDB counts item sizes.",
+      labelNames: ["table", "partition"],
+      registers: [this.registry],
+    });
     const tables = new Gauge({
       name: "storage_tables",
       help: "Tables in the store.",
       registers: [this.registry],
     });
-    // Table gauges are read from the engine at scrape time, never kept in step on the write path.
+    // Table and partition gauges are read from the engine at scrape time, never kept in step on the
+    // write path.
     this.#collectTables = () => {
-      items.reset();
-      bytes.reset();
+      for (const gauge of [items, bytes, partitionItems, partitionBytes]) gauge.reset();
       const names = this.#engine.listTableNames();
       tables.set(names.length);
       for (const name of names) {
-        const stats = this.#engine.tableStats(name);
-        items.set({ table: name }, stats.itemCount);
-        bytes.set({ table: name }, stats.sizeBytes);
+        let tableItems = 0;
+        let tableBytes = 0;
+        this.#engine.partitionStats(name).forEach((stats, index) => {
+          const labels = { table: name, partition: String(index) };
+          partitionItems.set(labels, stats.itemCount);
+          partitionBytes.set(labels, stats.sizeBytes);
+          tableItems += stats.itemCount;
+          tableBytes += stats.sizeBytes;
+        });
+        items.set({ table: name }, tableItems);
+        bytes.set({ table: name }, tableBytes);
       }
     };
   }

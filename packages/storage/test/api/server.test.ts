@@ -162,6 +162,9 @@ describe("service routes", () => {
 
   it("serves /metrics that promtool accepts, counting operations by outcome", async () => {
     await target.client.send(new ListTablesCommand({}));
+    for (const key of ["m1", "m2", "m3"]) {
+      await target.client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: key } } }));
+    }
     await post("DescribeTable", JSON.stringify({ TableName: uniqueTableName("wire-missing") }));
     const response = await fetch(`${target.endpoint}/metrics`);
     expect(response.status).toBe(200);
@@ -180,6 +183,17 @@ describe("service routes", () => {
     expect(count("ListTables", "ok")).toBeGreaterThanOrEqual(1);
     expect(count("DescribeTable", "ResourceNotFoundException")).toBeGreaterThanOrEqual(1);
     expect(count("CreateTable", "ok")).toBeGreaterThanOrEqual(1);
+    // Every item is counted in exactly one of the table's partitions, and in the table's total.
+    const gauge = (name: string) =>
+      text
+        .split("\n")
+        .filter((line) => line.startsWith(`${name}{`) && line.includes(`table="${table}"`))
+        .map((line) => Number(line.slice(line.lastIndexOf(" ") + 1)));
+    const tableItems = gauge("storage_table_items");
+    expect(tableItems).toHaveLength(1);
+    expect(tableItems[0]).toBeGreaterThanOrEqual(3);
+    expect(gauge("storage_partition_items").reduce((sum, value) => sum + value, 0)).toBe(tableItems[0]);
+    expect(gauge("storage_partition_size_bytes").length).toBeGreaterThan(1);
     // A missing table's name never becomes a label value: labels stay bounded.
     expect(samples.some((line) => line.includes("wire-missing"))).toBe(false);
   });
