@@ -36,7 +36,7 @@ export function pinnedCommand(cores, command, args) {
   return cores === undefined ? [command, args] : ["taskset", ["-c", cores, command, ...args]];
 }
 
-function findFreePort() {
+export function findFreePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
@@ -97,7 +97,7 @@ export async function startTarget(name, { serverCores, credentials }) {
   child.stdout.on("data", capture);
   child.stderr.on("data", capture);
   const stop = async () => {
-    await terminate(child);
+    await stopProcess(child);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
@@ -109,7 +109,8 @@ export async function startTarget(name, { serverCores, credentials }) {
   return { name, endpoint, pid: child.pid, stop };
 }
 
-async function waitUntilReady(endpoint, child, credentials) {
+/** Resolves once the server at `endpoint` answers ListTables; fails when `child` exits first. */
+export async function waitUntilReady(endpoint, child, credentials) {
   const client = createClient({ endpoint, credentials, concurrency: 1 });
   const deadline = Date.now() + startupTimeoutMs;
   let lastError;
@@ -132,7 +133,8 @@ async function waitUntilReady(endpoint, child, credentials) {
   }
 }
 
-async function terminate(child) {
+/** Stops `child` with SIGTERM (SIGKILL after a grace period) and resolves once it has exited. */
+export async function stopProcess(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");

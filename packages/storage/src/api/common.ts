@@ -96,16 +96,21 @@ export function checkKey(table: TableRecord, raw: unknown, member = "Key"): Item
       `1 validation error detected: Value null at '${member.charAt(0).toLowerCase() + member.slice(1)}' failed to satisfy constraint: Member must not be null`,
     );
   }
-  const entries = Object.entries(raw as Record<string, unknown>);
+  const record = raw as Record<string, unknown>;
+  const names = Object.keys(record);
   const expected = table.keySchema.sortKey ? 2 : 1;
   const { partitionKey, sortKey } = table.keySchema;
-  const names = new Set(entries.map(([name]) => name));
-  if (entries.length !== expected || !names.has(partitionKey.name) || (sortKey && !names.has(sortKey.name))) {
+  if (
+    names.length !== expected ||
+    !names.includes(partitionKey.name) ||
+    (sortKey && !names.includes(sortKey.name))
+  ) {
     throw validationError("The provided key element does not match the schema");
   }
   const key: Item = {};
-  for (const [name, value] of entries) key[name] = validateAttributeValue(value, `${member}.${name}`);
-  for (const [name, value] of Object.entries(key)) {
+  for (const name of names) key[name] = validateAttributeValue(record[name], `${member}.${name}`);
+  for (const name of Object.keys(key)) {
+    const value = key[name]!;
     const isSort = name === sortKey?.name;
     const schema = isSort ? sortKey : partitionKey;
     if (schema && typeOf(value) !== schema.type) {
@@ -156,6 +161,14 @@ export function consumedCapacity(mode: CapacityMode, table: string, units: numbe
   if (mode === "NONE") return undefined;
   if (mode === "TOTAL") return { TableName: table, CapacityUnits: units };
   return { TableName: table, CapacityUnits: units, Table: { CapacityUnits: units } };
+}
+
+/**
+ * `consumedCapacity`, with `units` computed only when the request asked for capacity: item sizes cost
+ * a walk over every attribute, and most requests do not ask.
+ */
+export function consumedCapacityOf(mode: CapacityMode, table: string, units: () => number) {
+  return mode === "NONE" ? undefined : consumedCapacity(mode, table, units());
 }
 
 export function sizeOf(item: Item | undefined): number {

@@ -70,6 +70,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Answers with `body`. It stays a string all the way: node:http then sends head and body in one write,
+ * where a Buffer body would take a second write (a `writev`) per response.
+ */
 function send(
   response: ServerResponse,
   status: number,
@@ -77,14 +81,17 @@ function send(
   requestId: string,
   contentType: string,
 ) {
-  const payload = Buffer.from(body);
-  response.writeHead(status, {
-    "content-type": contentType,
-    "content-length": payload.length,
-    "x-amzn-requestid": requestId,
-    "x-amz-crc32": String(crc32(payload)),
-  });
-  response.end(payload);
+  response.writeHead(status, [
+    "content-type",
+    contentType,
+    "content-length",
+    Buffer.byteLength(body),
+    "x-amzn-requestid",
+    requestId,
+    "x-amz-crc32",
+    crc32(body),
+  ]);
+  response.end(body);
 }
 
 function sendError(response: ServerResponse, error: DynamoError, requestId: string) {

@@ -3,9 +3,10 @@
  * this store is configured with. Only the `Authorization` header form is accepted (the SDK never
  * presigns DynamoDB calls).
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { DynamoError } from "../errors.js";
+import { HmacSha256Key } from "./hmac-sha256.js";
 
 export interface Credentials {
   accessKeyId: string;
@@ -26,6 +27,8 @@ export const maxCachedSigningKeys = 64;
 const algorithm = "AWS4-HMAC-SHA256";
 
 interface ParsedAuthorization {
+  /** The Credential parameter minus its "/aws4_request" end: key id, date, region and service. */
+  credentialScope: string;
   accessKeyId: string;
   date: string;
   region: string;
@@ -62,7 +65,15 @@ function parseAuthorization(header: string): ParsedAuthorization {
     );
   }
   const [accessKeyId, date, region, service] = scope as [string, string, string, string];
-  return { accessKeyId, date, region, service, signedHeaders: signedHeaders.split(";"), signature };
+  return {
+    credentialScope: credential.slice(0, -"/aws4_request".length),
+    accessKeyId,
+    date,
+    region,
+    service,
+    signedHeaders: signedHeaders.split(";"),
+    signature,
+  };
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -78,13 +89,22 @@ function parseAmzDate(text: string): number {
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
 }
 
-const sha256Hex = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
+/** Whether trimming and collapsing whitespace runs to one space (SigV4's canonical form) changes a value. */
+const notCanonicalWhitespace = /^\s|\s$|\s\s|[^\S ]/;
+
+function canonicalHeaderValue(value: string): string {
+  return notCanonicalWhitespace.test(value) ? value.trim().replace(/\s+/g, " ") : value;
+}
+
+const sha256Hex = (data: string | Buffer) => hash("sha256", data, "hex");
 
 /** Checks signatures; one instance per server, holding the configured keys. */
 export class SignatureVerifier {
   #secrets = new Map<string, string>();
-  #signingKeys = new Map<string, Buffer>();
+  #signingKeys = new Map<string, HmacSha256Key>();
+  /** The X-Amz-Date parsed last and its time: requests signed in the same second share one. */
+  #lastAmzDate = "";
+  #lastRequestTimeMs = Number.NaN;
 
   constructor(credentials: Credentials[]) {
     for (const { accessKeyId, secretAccessKey } of credentials)
@@ -112,7 +132,7 @@ export class SignatureVerifier {
       );
     }
     const amzDate = headerValue(headers, "x-amz-date") ?? "";
-    const requestTimeMs = parseAmzDate(amzDate);
+    const requestTimeMs = this.#requestTimeMs(amzDate);
     if (Number.isNaN(requestTimeMs) || !auth.signedHeaders.includes("host")) {
       throw incomplete("The request must carry a valid X-Amz-Date header and sign the host header.");
     }
@@ -122,25 +142,29 @@ export class SignatureVerifier {
         `Signature expired: ${amzDate} is now earlier or later than the allowed 15 minutes of clock skew.`,
       );
     }
-    const canonicalHeaders = auth.signedHeaders
-      .map((name) => `${name}:${(headerValue(headers, name) ?? "").trim().replace(/\s+/g, " ")}\n`)
-      .join("");
+    let canonicalHeaders = "";
+    for (const name of auth.signedHeaders) {
+      canonicalHeaders += `${name}:${canonicalHeaderValue(headerValue(headers, name) ?? "")}\n`;
+    }
     // The payload hash is always computed from the body received; a client-sent x-amz-content-sha256
     // is never trusted, or a captured signature could be replayed with another body.
     const payloadHash = sha256Hex(body);
-    const [pathname, query = ""] = path.split("?", 2) as [string, string?];
-    const canonicalQuery = query.split("&").filter(Boolean).sort().join("&");
-    const canonicalRequest = [
-      method,
-      pathname,
-      canonicalQuery,
-      canonicalHeaders,
-      auth.signedHeaders.join(";"),
-      payloadHash,
-    ].join("\n");
+    const queryAt = path.indexOf("?");
+    const pathname = queryAt < 0 ? path : path.slice(0, queryAt);
+    const canonicalQuery =
+      queryAt < 0
+        ? ""
+        : path
+            .slice(queryAt + 1)
+            .split("?", 1)[0]!
+            .split("&")
+            .filter(Boolean)
+            .sort()
+            .join("&");
+    const canonicalRequest = `${method}\n${pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${auth.signedHeaders.join(";")}\n${payloadHash}`;
     const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-    const stringToSign = [algorithm, amzDate, scope, sha256Hex(canonicalRequest)].join("\n");
-    const expected = hmac(this.#signingKey(secret, auth), stringToSign);
+    const stringToSign = `${algorithm}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const expected = this.#signingKey(secret, auth).sign(stringToSign);
     const given = Buffer.from(auth.signature, "hex");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new DynamoError(
@@ -151,13 +175,23 @@ export class SignatureVerifier {
     return auth.accessKeyId;
   }
 
-  #signingKey(secret: string, auth: ParsedAuthorization): Buffer {
-    const cacheKey = `${auth.accessKeyId}/${auth.date}/${auth.region}/${auth.service}`;
-    let key = this.#signingKeys.get(cacheKey);
+  #requestTimeMs(amzDate: string): number {
+    if (amzDate !== this.#lastAmzDate) {
+      this.#lastRequestTimeMs = parseAmzDate(amzDate);
+      this.#lastAmzDate = amzDate;
+    }
+    return this.#lastRequestTimeMs;
+  }
+
+  #signingKey(secret: string, auth: ParsedAuthorization): HmacSha256Key {
+    let key = this.#signingKeys.get(auth.credentialScope);
     if (key === undefined) {
-      key = hmac(hmac(hmac(hmac(`AWS4${secret}`, auth.date), auth.region), auth.service), "aws4_request");
+      const derive = (parent: Buffer | string, data: string) =>
+        createHmac("sha256", parent).update(data).digest();
+      const dateKey = derive(`AWS4${secret}`, auth.date);
+      key = new HmacSha256Key(derive(derive(derive(dateKey, auth.region), auth.service), "aws4_request"));
       if (this.#signingKeys.size >= maxCachedSigningKeys) this.#signingKeys.clear();
-      this.#signingKeys.set(cacheKey, key);
+      this.#signingKeys.set(auth.credentialScope, key);
     }
     return key;
   }

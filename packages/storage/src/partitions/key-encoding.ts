@@ -42,8 +42,6 @@ export function encodeNumberKey(text: string): Uint8Array {
   return bytes;
 }
 
-const utf8 = new TextEncoder();
-
 function mismatch(type: KeyAttributeType, value: AttributeValue): Error {
   return validationError(
     `One or more parameter values were invalid: Type mismatch for key, expected: ${type} actual: ${Object.keys(value)[0] ?? "none"}`,
@@ -59,7 +57,7 @@ export function keyValueBytes(value: AttributeValue, type: KeyAttributeType): Ui
   switch (type) {
     case "S":
       if (!("S" in value)) throw mismatch(type, value);
-      return utf8.encode(value.S);
+      return Buffer.from(value.S, "utf8");
     case "B":
       if (!("B" in value)) throw mismatch(type, value);
       return Buffer.from(value.B, "base64");

@@ -16,6 +16,19 @@ export const maxAttributeNameBytes = 65_535;
 const expressionAttributeValuesPrefix = "ExpressionAttributeValues.";
 
 const typeKeys: readonly AttributeType[] = ["S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS"];
+const typeKeySet: ReadonlySet<string> = new Set(typeKeys);
+
+/** The one own member of `raw` when it has exactly one and it names a type, else undefined. */
+function soleTypeMember(raw: Record<string, unknown>): AttributeType | undefined {
+  let sole: string | undefined;
+  for (const name in raw) {
+    if (sole !== undefined) return undefined;
+    sole = name;
+  }
+  return sole !== undefined && typeKeySet.has(sole) && Object.hasOwn(raw, sole)
+    ? (sole as AttributeType)
+    : undefined;
+}
 
 const canonicalBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -144,6 +157,11 @@ function validateValueAt(raw: unknown, level: number): AttributeValue {
     );
   }
   if (!isPlainObject(raw)) throw serializationError("Unexpected value type in payload");
+  // The usual value has exactly one member, a type: check it alone instead of probing every type.
+  const sole = soleTypeMember(raw);
+  if (sole !== undefined && raw[sole] !== undefined && raw[sole] !== null) {
+    return validateMember(sole, raw[sole], level);
+  }
   let result: AttributeValue | undefined;
   let typeCount = 0;
   // Members that are null or unknown count as absent, as in DynamoDB's JSON binding.
@@ -199,9 +217,10 @@ function validateMember(type: AttributeType, member: unknown, level: number): At
 
 function validateAttributes(raw: Record<string, unknown>, level: number): Item {
   const attributes: Array<[string, AttributeValue]> = [];
-  for (const [name, value] of Object.entries(raw)) {
+  for (const name in raw) {
+    if (!Object.hasOwn(raw, name)) continue;
     checkAttributeName(name);
-    attributes.push([name, validateValueAt(value, level)]);
+    attributes.push([name, validateValueAt(raw[name], level)]);
   }
   // fromEntries defines own properties, so a name such as "__proto__" stays an attribute.
   return Object.fromEntries(attributes);

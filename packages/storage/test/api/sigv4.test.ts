@@ -11,6 +11,7 @@ async function signedRequest(
   body: string,
   secretAccessKey = credentials.secretAccessKey,
   signingDate = new Date(),
+  extra: { headers?: Record<string, string>; query?: Record<string, string> } = {},
 ) {
   const signer = new SignatureV4({
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey },
@@ -29,7 +30,9 @@ async function signedRequest(
         host: "127.0.0.1:8000",
         "content-type": "application/x-amz-json-1.0",
         "x-amz-target": "DynamoDB_20120810.ListTables",
+        ...extra.headers,
       },
+      ...(extra.query ? { query: extra.query } : {}),
       body,
     },
     { signingDate },
@@ -84,6 +87,48 @@ describe("SigV4 verification", () => {
     expect(
       errorType(() => verifier.verify("POST", "/", { authorization: "Basic abc" }, Buffer.from("{}"))),
     ).toBe("IncompleteSignatureException");
+  });
+
+  it("canonicalizes header whitespace as the signer does", async () => {
+    const headers = await signedRequest("{}", credentials.secretAccessKey, new Date(), {
+      headers: { "x-custom": "  a   b\tc  ", "x-plain": "a b c" },
+    });
+    expect(verifier.verify("POST", "/", headers, Buffer.from("{}"))).toBe("hakobune");
+    headers["x-plain"] = "a  b c";
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBeUndefined();
+    headers["x-plain"] = "a b-c";
+    expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
+  });
+
+  it("sorts the query string into canonical order and signs the path without it", async () => {
+    const headers = await signedRequest("{}", credentials.secretAccessKey, new Date(), {
+      query: { b: "2", a: "1" },
+    });
+    expect(verifier.verify("POST", "/?b=2&a=1", headers, Buffer.from("{}"))).toBe("hakobune");
+    expect(errorType(() => verifier.verify("POST", "/?a=1", headers, Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
+    expect(errorType(() => verifier.verify("POST", "/x?b=2&a=1", headers, Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
+  });
+
+  it("checks each request's own X-Amz-Date, not the last one seen", async () => {
+    const now = Date.now();
+    const fresh = await signedRequest("{}", credentials.secretAccessKey, new Date(now));
+    const stale = await signedRequest("{}", credentials.secretAccessKey, new Date(now - 20 * 60 * 1000));
+    expect(verifier.verify("POST", "/", fresh, Buffer.from("{}"), now)).toBe("hakobune");
+    expect(errorType(() => verifier.verify("POST", "/", stale, Buffer.from("{}"), now))).toBe(
+      "InvalidSignatureException",
+    );
+    expect(verifier.verify("POST", "/", fresh, Buffer.from("{}"), now)).toBe("hakobune");
+    const malformed = { ...fresh, "x-amz-date": "not-a-date" };
+    expect(errorType(() => verifier.verify("POST", "/", malformed, Buffer.from("{}"), now))).toBe(
+      "IncompleteSignatureException",
+    );
+    expect(verifier.verify("POST", "/", fresh, Buffer.from("{}"), now)).toBe("hakobune");
   });
 
   it("rejects a request signed outside the allowed clock skew", async () => {

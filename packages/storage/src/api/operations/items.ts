@@ -20,7 +20,7 @@ import {
   checkItem,
   checkItemSize,
   checkKey,
-  consumedCapacity,
+  consumedCapacityOf,
   type OperationContext,
   readUnits,
   requireTable,
@@ -120,7 +120,7 @@ export async function putItem(context: OperationContext, input: Input) {
   if (returns === "ALL_OLD" && old) output.Attributes = old;
   return withCapacity(
     output,
-    consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(item)))),
+    consumedCapacityOf(mode, table.name, () => writeUnits(Math.max(sizeOf(old), sizeOf(item)))),
   );
 }
 
@@ -137,7 +137,10 @@ export async function getItem(context: OperationContext, input: Input) {
   context.metrics.countItemsRead("GetItem", table.name, item ? 1 : 0);
   const output: Record<string, unknown> = {};
   if (item) output.Item = projection ? applyProjection(projection, item) : item;
-  return withCapacity(output, consumedCapacity(mode, table.name, readUnits(sizeOf(item), consistent)));
+  return withCapacity(
+    output,
+    consumedCapacityOf(mode, table.name, () => readUnits(sizeOf(item), consistent)),
+  );
 }
 
 export async function deleteItem(context: OperationContext, input: Input) {
@@ -158,7 +161,10 @@ export async function deleteItem(context: OperationContext, input: Input) {
   });
   const output: Record<string, unknown> = {};
   if (returns === "ALL_OLD" && old) output.Attributes = old;
-  return withCapacity(output, consumedCapacity(mode, table.name, writeUnits(sizeOf(old))));
+  return withCapacity(
+    output,
+    consumedCapacityOf(mode, table.name, () => writeUnits(sizeOf(old))),
+  );
 }
 
 /** Parses an UpdateExpression and rejects one that would change a key attribute. */
@@ -235,6 +241,6 @@ export async function updateItem(context: OperationContext, input: Input) {
   if (attributes) output.Attributes = attributes;
   return withCapacity(
     output,
-    consumedCapacity(mode, table.name, writeUnits(Math.max(sizeOf(old), sizeOf(next)))),
+    consumedCapacityOf(mode, table.name, () => writeUnits(Math.max(sizeOf(old), sizeOf(next)))),
   );
 }
