@@ -6,11 +6,12 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
+import { parseStorageZones, StorageUsageError } from "@hakobune/storage";
 import { HELP_OPTION, parseCommandFlags, resolveDataDir, resolvePort } from "../args.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_RESTART_POLICY } from "../up/restart-policy.js";
 import { DEFAULT_RUNNER_TIMEOUTS } from "../up/service-runner.js";
-import { SERVICES } from "../up/services.js";
+import { SERVICES, withStorageZones } from "../up/services.js";
 import { type PlannedService, runUp } from "../up/supervisor.js";
 
 /** Services bind to loopback only: `up` is a single-machine development platform. */
@@ -26,12 +27,17 @@ const UP_OPTIONS = {
   ...HELP_OPTION,
   "data-dir": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "storage-zones": { type: "string" },
   ...portOptions,
 } satisfies ParseArgsOptionsConfig;
 
 const OPTION_ROWS: [string, string][] = [
   ["--data-dir DIR", "where data, logs and up.json live (env HAKOBUNE_DATA_DIR, default ./.hakobune)"],
   ["--quiet, -q", "write service logs to <data-dir>/logs/<service>.log instead of stdout"],
+  [
+    "--storage-zones N",
+    "run storage as a router and N storage nodes, one per zone (env HAKOBUNE_STORAGE_ZONES, default 1)",
+  ],
   ...SERVICES.map((service): [string, string] => [
     `--${service.portFlag} N`,
     `${service.name} port (env ${service.portEnvVar}, default ${service.defaultPort})` +
@@ -40,7 +46,7 @@ const OPTION_ROWS: [string, string][] = [
 ];
 const OPTION_WIDTH = Math.max(...OPTION_ROWS.map(([flag]) => flag.length)) + 2;
 
-export const UP_USAGE = `Usage: hakobune up [--data-dir DIR] [--quiet] [--<service>-port N …]
+export const UP_USAGE = `Usage: hakobune up [--data-dir DIR] [--quiet] [--storage-zones N] [--<service>-port N …]
 
 Starts every Hakobune service that exists so far, waits until each answers its health check, and
 supervises them: a crashed service is restarted with exponential backoff. Ctrl-C stops them all.
@@ -71,6 +77,21 @@ function scrapeTargetsWriter(dataDir: string, services: PlannedService[]) {
   };
 }
 
+/** Storage zones from `--storage-zones`, else HAKOBUNE_STORAGE_ZONES, else 1; a bad value is a usage error. */
+function resolveStorageZones(flag: string | undefined, env: NodeJS.ProcessEnv): number {
+  const text = flag ?? env.HAKOBUNE_STORAGE_ZONES;
+  if (text === undefined || text === "") return 1;
+  try {
+    return parseStorageZones(text);
+  } catch (error) {
+    if (error instanceof StorageUsageError) {
+      const source = flag !== undefined ? "--storage-zones" : "HAKOBUNE_STORAGE_ZONES";
+      throw new UsageError(error.message.replace("--zones", source));
+    }
+    throw error;
+  }
+}
+
 export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const flags = parseCommandFlags("up", argv, UP_OPTIONS);
   if (flags.help) {
@@ -78,10 +99,11 @@ export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
     return 0;
   }
   const dataDir = resolveDataDir(flags["data-dir"], env);
+  const storageZones = resolveStorageZones(flags["storage-zones"], env);
   const portFlags: Record<string, string | boolean | undefined> = flags;
   // Every port is checked, so a typo in a flag for a service that does not exist yet is still reported.
   const planned = SERVICES.map((definition) => ({
-    definition,
+    definition: definition.name === "storage" ? withStorageZones(definition, storageZones) : definition,
     port: resolvePort(
       // Port options are declared as strings above, so parseArgs yields a string or nothing.
       portFlags[definition.portFlag] as string | undefined,

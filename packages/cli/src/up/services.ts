@@ -81,6 +81,21 @@ async function missingMonitoringBinaries(): Promise<string | undefined> {
   return findPrometheusBinaries().message ?? undefined;
 }
 
+/**
+ * `definition` (the storage entry) with its `hakobune storage` child told how many zones to run:
+ * 1 is one storage process; more is a request router and one storage node per zone, children of the
+ * storage process and so in its process group, which `up` stops whole.
+ */
+export function withStorageZones(definition: ServiceDefinition, zones: number): ServiceDefinition {
+  return {
+    ...definition,
+    spawn: (context) => {
+      const command = definition.spawn(context);
+      return { ...command, args: [...command.args, "--zones", String(zones)] };
+    },
+  };
+}
+
 /** In start order: storage first, because every other service keeps its data there. */
 export const SERVICES: readonly ServiceDefinition[] = [
   {

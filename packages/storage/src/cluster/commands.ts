@@ -49,7 +49,72 @@ export interface DeleteTableCommand {
 }
 
 export type MetaCommand = CreateTableCommand | UpdateTableCommand | DeleteTableCommand;
-export type Command = WriteCommand | MetaCommand;
+
+/**
+ * A transaction across partition groups locks its keys in every group it touches (the prepared
+ * intent): while the lock holds, no other write to those keys is decided. `itemKeys` are the engine's
+ * physical item keys (latin1). `lockedAtMs` is the proposing leader's clock, for the recovery of
+ * locks whose coordinator died.
+ */
+export interface LockCommand {
+  kind: "lock";
+  txId: string;
+  /** The partition group whose log holds the transaction's decision. */
+  coordinator: number;
+  lockedAtMs: number;
+  itemKeys: string[];
+}
+
+export type TransactionOutcome = "commit" | "abort";
+
+/**
+ * The decision of a transaction, proposed to its coordinator group: the first `decide` applied for a
+ * transaction wins, later ones only learn it. A commit carries every group's writes, so that any
+ * group can finish its part from the decision alone.
+ */
+export interface DecideCommand {
+  kind: "decide";
+  txId: string;
+  outcome: TransactionOutcome;
+  /** The catalog index the writes were decided at, as a `write` command's. */
+  metaIndex: number;
+  /** The writes of each group, by partition index (empty for an abort). */
+  writes: Record<string, ItemWrite[]>;
+}
+
+/**
+ * Ends a transaction in one group: a commit applies this group's writes and releases the lock, an
+ * abort only releases it. Both act only while the group still holds the transaction's lock, so a
+ * repeated or late `finish` changes nothing.
+ */
+export interface FinishCommand {
+  kind: "finish";
+  txId: string;
+  outcome: TransactionOutcome;
+  metaIndex: number;
+  writes: ItemWrite[];
+}
+
+/** Drops a decision once every group finished the transaction. */
+export interface ForgetCommand {
+  kind: "forget";
+  txId: string;
+}
+
+export type TransactionCommand = LockCommand | DecideCommand | FinishCommand | ForgetCommand;
+export type PartitionCommand = WriteCommand | TransactionCommand;
+export type Command = PartitionCommand | MetaCommand;
+
+const commandKinds = new Set<string>([
+  "write",
+  "createTable",
+  "updateTable",
+  "deleteTable",
+  "lock",
+  "decide",
+  "finish",
+  "forget",
+]);
 
 /** Raised when a log entry does not decode to a command: a corrupt log or a version mismatch. */
 export class CommandDecodeError extends Error {
@@ -72,7 +137,7 @@ export function decodeCommand(data: Uint8Array): Command {
     throw new CommandDecodeError(`a log entry is not JSON: ${(error as Error).message}`);
   }
   const kind = (value as { kind?: unknown } | null)?.kind;
-  if (kind !== "write" && kind !== "createTable" && kind !== "updateTable" && kind !== "deleteTable") {
+  if (typeof kind !== "string" || !commandKinds.has(kind)) {
     throw new CommandDecodeError(`a log entry has an unknown kind ${JSON.stringify(kind)}`);
   }
   return value as Command;

@@ -61,3 +61,14 @@ export class OutcomeUnknownError extends ClusterError {
     super("OUTCOME_UNKNOWN", `the write proposed at ${group}:${index} may or may not have been applied`);
   }
 }
+
+/** Another cross-group transaction holds a lock on one of the keys (see README.md, "Transactions"). */
+export class LockConflictError extends ClusterError {
+  /** Positions, in the lock request's key list, of the keys another transaction holds. */
+  readonly positions: number[];
+
+  constructor(group: string, positions: number[]) {
+    super("LOCK_CONFLICT", `another transaction holds a lock on ${positions.length} of the keys in ${group}`);
+    this.positions = positions;
+  }
+}

@@ -32,8 +32,8 @@ export interface GroupStateMachine {
   apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>>;
   /** The state as of the last applied entry, for compaction and for followers that fell behind. */
   snapshot(): Uint8Array;
-  /** Replaces the state with a snapshot's. */
-  install(data: Uint8Array): Promise<void>;
+  /** Replaces the state with a snapshot's, taken at log index `index`. */
+  install(data: Uint8Array, index: number): Promise<void>;
 }
 
 export type ApplyResult = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -94,6 +94,8 @@ export class Replica {
   #appliedWaiters: AppliedWaiter[] = [];
   readonly #pending = new Map<string, PendingImage>();
   readonly #pendingByIndex = new Map<number, string[]>();
+  /** Keys locked by transactions in entries proposed in this term and not yet applied: item key → txId. */
+  readonly #pendingLocks = new Map<string, { txId: string; index: number }>();
   /** The term this node leads and the index of its first entry in it (the no-op). */
   #leadership: { term: number; firstIndex: number } | undefined;
   #appliedIndex: number;
@@ -151,6 +153,11 @@ export class Replica {
     return this.#pending.get(itemKey);
   }
 
+  /** The transaction whose lock on `itemKey` this leader proposed and has not applied yet, if any. */
+  pendingLockHolder(itemKey: string): string | undefined {
+    return this.#pendingLocks.get(itemKey)?.txId;
+  }
+
   tick(): void {
     this.#node.tick();
     this.#afterChange();
@@ -168,11 +175,16 @@ export class Replica {
   }
 
   /**
-   * Proposes `data`, recording `images` (item key → the image it writes) as pending until applied.
-   * Synchronous up to the proposal, so that the decision and the proposal are one step; the promise
-   * resolves with the command's apply result once the entry is applied in the proposal's term.
+   * Proposes `data`, recording `images` (item key → the image it writes) and the keys it locks for
+   * transaction `lock.txId` as pending until applied. Synchronous up to the proposal, so that the
+   * decision and the proposal are one step; the promise resolves with the command's apply result once
+   * the entry is applied in the proposal's term.
    */
-  propose(data: Uint8Array, images: ReadonlyMap<string, Item | undefined> = new Map()): Promise<unknown> {
+  propose(
+    data: Uint8Array,
+    images: ReadonlyMap<string, Item | undefined> = new Map(),
+    lock?: { txId: string; itemKeys: readonly string[] },
+  ): Promise<unknown> {
     this.assertWriteReady();
     const result = this.#node.propose(data);
     if (!result.ok) throw this.#refusal(result);
@@ -180,6 +192,10 @@ export class Replica {
     const keys: string[] = [];
     for (const [key, item] of images) {
       this.#pending.set(key, { item, index });
+      keys.push(key);
+    }
+    for (const key of lock?.itemKeys ?? []) {
+      this.#pendingLocks.set(key, { txId: lock!.txId, index });
       keys.push(key);
     }
     if (keys.length > 0) this.#pendingByIndex.set(index, keys);
@@ -268,6 +284,7 @@ export class Replica {
   #clearPending(): void {
     this.#pending.clear();
     this.#pendingByIndex.clear();
+    this.#pendingLocks.clear();
   }
 
   #kick(): void {
@@ -314,7 +331,7 @@ export class Replica {
   }
 
   async #installSnapshot(snapshot: Snapshot): Promise<void> {
-    await this.#stateMachine.install(snapshot.data);
+    await this.#stateMachine.install(snapshot.data, snapshot.index);
     this.#appliedIndex = Math.max(this.#appliedIndex, snapshot.index);
     this.#clearPending();
     for (const [index, waiter] of this.#proposals) {
@@ -344,6 +361,7 @@ export class Replica {
         this.#pendingByIndex.delete(entry.index);
         for (const key of keys) {
           if (this.#pending.get(key)?.index === entry.index) this.#pending.delete(key);
+          if (this.#pendingLocks.get(key)?.index === entry.index) this.#pendingLocks.delete(key);
         }
       }
     }

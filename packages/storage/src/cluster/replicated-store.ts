@@ -4,46 +4,51 @@
  * asks for consistency). Table changes are proposed to the metadata group. Item writes are decided
  * here, on the partition's leader, against its applied state plus its pending writes, and proposed
  * as one command of final images; the promise resolves once the command is applied in the same term.
+ * A transaction whose items fall in several groups is coordinated across them from here, whichever
+ * groups this node leads (`transaction-coordinator.ts`).
  */
-import {
-  type ItemStore,
-  keyAttributesOf,
-  locateItem,
-  type StorageEngine,
-  type TableRecord,
-  WriteTransaction,
-} from "../engine/index.js";
-import { resourceNotFound, validationError } from "../errors.js";
+import type { ItemStore, StorageEngine, TableRecord, WriteTransaction } from "../engine/index.js";
+import { resourceNotFound } from "../errors.js";
 import type { Item } from "../values/types.js";
 import { encodeCommand, type ItemWrite, tableIdentity } from "./commands.js";
 import { partitionIndexOf } from "./partition-groups.js";
+import { RecordingTransaction, type TouchedKey } from "./recording-transaction.js";
 import type { Replica } from "./replica.js";
-
-/** WriteTransaction keeps no key attributes for a delete; a command needs them to replay it elsewhere. */
-class RecordingTransaction extends WriteTransaction {
-  readonly deletedKeys = new Map<string, Item>();
-
-  override delete(table: TableRecord, key: Item): void {
-    super.delete(table, key);
-    this.deletedKeys.set(locateItem(table, key).key.toString("latin1"), keyAttributesOf(table, key));
-  }
-}
+import { transactionConflict } from "./transaction-conflicts.js";
+import { coordinateTransaction } from "./transaction-coordinator.js";
+import type { TransactionCalls, TransactionParticipant } from "./transaction-participant.js";
 
 export interface ReplicatedStoreOptions {
   engine: StorageEngine;
   meta: Replica;
   partitions: readonly Replica[];
+  /** This node's side of cross-group transactions: the locks each group holds. */
+  participant: TransactionParticipant;
+  /** The calls a coordinator makes on group leaders. */
+  calls: TransactionCalls;
+  /**
+   * Whether a write that meets another transaction's lock is refused as TransactWriteItems refuses it
+   * (TransactionCanceledException, a reason per item read) rather than with TransactionConflictException.
+   * Default false.
+   */
+  conflictsAsCancellation?: boolean;
 }
 
 export class ReplicatedStore implements ItemStore {
   readonly #engine: StorageEngine;
   readonly #meta: Replica;
   readonly #partitions: readonly Replica[];
+  readonly #participant: TransactionParticipant;
+  readonly #calls: TransactionCalls;
+  readonly #conflictsAsCancellation: boolean;
 
   constructor(options: ReplicatedStoreOptions) {
     this.#engine = options.engine;
     this.#meta = options.meta;
     this.#partitions = options.partitions;
+    this.#participant = options.participant;
+    this.#calls = options.calls;
+    this.#conflictsAsCancellation = options.conflictsAsCancellation ?? false;
   }
 
   getTable(name: string): TableRecord | undefined {
@@ -88,16 +93,16 @@ export class ReplicatedStore implements ItemStore {
   }
 
   /**
-   * Decides `body` on the leader of the one partition group it touches. A body that fails (a
-   * condition does not hold) or writes nothing is answered only after a read index confirms that this
-   * node still led when it decided, so that no deposed leader answers from a stale state.
+   * Decides `body` on the leader of the one partition group it touches, or, when it touches several,
+   * coordinates it across them (`coordinateTransaction`). A body that meets a key another transaction
+   * locked is refused. A body that fails (a condition does not hold) or writes nothing is answered
+   * only after a read index confirms that this node still led when it decided, so that no deposed
+   * leader answers from a stale state.
    */
   async transact<T>(body: (tx: WriteTransaction) => T): Promise<T> {
     const partitions = this.#partitions.length;
-    const touched = new Set<number>();
     const tx = new RecordingTransaction((location) => {
       const index = partitionIndexOf(location.hash, partitions);
-      touched.add(index);
       const pending = this.#partitions[index]!.pendingImage(location.key.toString("latin1"));
       return pending ? pending.item : this.#engine.getItemAt(location);
     });
@@ -111,19 +116,42 @@ export class ReplicatedStore implements ItemStore {
       failed = true;
     }
     const writes = failed ? [] : tx.close();
-    for (const write of writes) touched.add(partitionIndexOf(write.location.hash, partitions));
-    if (touched.size > 1) {
-      throw validationError(
-        "This store is replicated in several partition groups, and a transaction across partition groups is not supported yet: keep a TransactWriteItems call to items of one partition group.",
-      );
+    const touched: TouchedKey[] = [...tx.reads.values()];
+    for (const write of writes) {
+      const itemKey = write.location.key.toString("latin1");
+      if (tx.reads.has(itemKey)) continue;
+      const key = write.item ?? tx.deletedKeys.get(itemKey)!;
+      touched.push({ table: write.table, key, location: write.location, itemKey });
     }
-    const [index] = touched;
+    const groups = new Set(touched.map((key) => partitionIndexOf(key.location.hash, partitions)));
+    if (groups.size > 1) {
+      return coordinateTransaction({
+        body,
+        keys: touched,
+        readCount: tx.reads.size,
+        partitions,
+        metaIndex: this.#meta.appliedIndex,
+        calls: this.#calls,
+        conflictsAsCancellation: this.#conflictsAsCancellation,
+      });
+    }
+    const [index] = groups;
     if (index === undefined) {
       if (failed) throw failure;
       return result as T;
     }
     const replica = this.#partitions[index]!;
     replica.assertWriteReady();
+    const locked = touched.flatMap((key, position) =>
+      this.#participant.lockHolder(index, key.itemKey) === undefined ? [] : [position],
+    );
+    if (locked.length > 0) {
+      throw transactionConflict(
+        locked.filter((position) => position < tx.reads.size),
+        tx.reads.size,
+        this.#conflictsAsCancellation,
+      );
+    }
     if (failed || writes.length === 0) {
       await replica.readIndex();
       if (failed) throw failure;

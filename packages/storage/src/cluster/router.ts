@@ -39,6 +39,12 @@ export interface RouterOptions {
   maxAttempts?: number;
   /** Time allowed for one node request. Default 15000 ms. */
   nodeRequestTimeoutMs?: number;
+  /**
+   * While a node request waits, how often the router checks that the node still answers a status
+   * request; a node that does not (cut off the network: its connections hang without an error) loses
+   * the request, which is then retried or failed as after a broken connection. Default 1000 ms.
+   */
+  livenessCheckMs?: number;
   /** How long a node that refused a connection is skipped. Default 500 ms. */
   downNodeSkipMs?: number;
   /**
@@ -140,6 +146,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const retryBudgetMs = options.retryBudgetMs ?? 10_000;
   const maxAttempts = options.maxAttempts ?? 200;
   const nodeRequestTimeoutMs = options.nodeRequestTimeoutMs ?? 15_000;
+  const livenessCheckMs = options.livenessCheckMs ?? 1_000;
   const downNodeSkipMs = options.downNodeSkipMs ?? 500;
   const eventualReads = options.eventualReads ?? "leader";
   const leaders = new Map<string, string>();
@@ -227,6 +234,25 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     return "any";
   }
 
+  /**
+   * The abort signal of one request to `node`: it fires after `nodeRequestTimeoutMs`, or as soon as
+   * the node fails a liveness check. Without the checks, a request to a node cut off the network
+   * would wait out the whole timeout, longer than the retry budget, though a new leader is elected
+   * within about a second; a node that is merely slow still answers its status and keeps the request.
+   */
+  function untilUnreachable(node: string): { signal: AbortSignal; stop(): void } {
+    const unreachable = new AbortController();
+    const check = setInterval(() => {
+      fetch(`${options.nodes.get(node)}/cluster/status`, { signal: AbortSignal.timeout(statusTimeoutMs) })
+        .then((response) => response.body?.cancel())
+        .catch(() => unreachable.abort(new Error(`storage node ${node} did not answer a liveness check`)));
+    }, livenessCheckMs);
+    return {
+      signal: AbortSignal.any([unreachable.signal, AbortSignal.timeout(nodeRequestTimeoutMs)]),
+      stop: () => clearInterval(check),
+    };
+  }
+
   /** Sends one request to nodes until one answers it for good, within the retry budget. */
   async function forward(
     operation: string,
@@ -239,6 +265,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     let last: NodeAnswer | undefined;
     let node = pick(target);
     for (let attempt = 0; attempt < maxAttempts && Date.now() < deadline; attempt++) {
+      const attemptSignal = untilUnreachable(node);
       let response: Response;
       try {
         response = await fetch(`${options.nodes.get(node)}/cluster/dynamodb`, {
@@ -250,9 +277,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
             ...(eventualReads === "leader" ? { [readYourWritesHeader]: "1" } : {}),
           },
           body,
-          signal: AbortSignal.timeout(nodeRequestTimeoutMs),
+          signal: attemptSignal.signal,
         });
       } catch (error) {
+        attemptSignal.stop();
         downUntil.set(node, Date.now() + downNodeSkipMs);
         if (target !== "any" && leaders.get(target.group) === node) leaders.delete(target.group);
         if (!neverSent(error) && !repeatable) {
@@ -269,7 +297,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
         node = pick(target, node);
         continue;
       }
-      const text = await response.text();
+      const text = await response.text().finally(attemptSignal.stop);
       if (response.status === 421) {
         retries.inc({ reason: "not_leader" });
         const answer = JSON.parse(text) as { group?: string; leaderHint?: string };

@@ -4,12 +4,21 @@
  * range of every table). Both replay commands the leader already decided, so applying is
  * deterministic; both snapshot from the engine's own data for log compaction and catch-up.
  */
-import type { StorageEngine, TableRecord } from "../engine/index.js";
+import { locateItem, type StorageEngine, type TableRecord } from "../engine/index.js";
 import { DynamoError, resourceNotFound } from "../errors.js";
-import type { Entry } from "../replication/index.js";
+import type { Entry, RaftStorageState } from "../replication/index.js";
 import type { Item } from "../values/types.js";
-import { decodeCommand, type MetaCommand, tableIdentity, type WriteCommand } from "./commands.js";
+import {
+  decodeCommand,
+  type ItemWrite,
+  type MetaCommand,
+  type PartitionCommand,
+  tableIdentity,
+} from "./commands.js";
+import { LockConflictError } from "./errors.js";
+import { RecentChanges } from "./recent-changes.js";
 import type { ApplyResult, GroupStateMachine } from "./replica.js";
+import { TransactionTable, type TransactionTableData } from "./transaction-table.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -22,6 +31,8 @@ interface PartitionSnapshot {
   /** The catalog a replica must have applied before installing (the tables the items belong to). */
   metaIndex: number;
   tables: { name: string; tableId: string; items: Item[] }[];
+  /** The group's transaction locks and decisions (absent in snapshots of older versions). */
+  transactions?: TransactionTableData;
 }
 
 /** The metadata group: table commands applied to the engine's catalog, one after the other. */
@@ -101,34 +112,102 @@ export interface PartitionStateMachineOptions {
   waitForMeta: (index: number) => Promise<void>;
 }
 
-/** One partition group: item images written into the engine, a whole `Ready` in one transaction. */
+/**
+ * One partition group: item images written into the engine, a whole `Ready` in one transaction, and
+ * the group's transaction table (locks and decisions), which changes only once the items of the same
+ * entries are written, so that no reader sees a lock released before its writes.
+ */
 export class PartitionStateMachine implements GroupStateMachine {
   readonly #options: PartitionStateMachineOptions;
+  #transactions = new TransactionTable();
+  #recentChanges = new RecentChanges(0);
 
   constructor(options: PartitionStateMachineOptions) {
     this.#options = options;
   }
 
-  async apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>> {
-    const commands: WriteCommand[] = [];
-    for (const entry of entries) {
-      if (entry.kind === "command") commands.push(decodeCommand(entry.data) as WriteCommand);
+  /** The group's applied locks and decisions. */
+  get transactions(): TransactionTable {
+    return this.#transactions;
+  }
+
+  /** Whether `itemKey` may have been written or locked after log index `index` (see `RecentChanges`). */
+  mayHaveChangedAfter(itemKey: string, index: number): boolean {
+    return this.#recentChanges.mayHaveChangedAfter(itemKey, index);
+  }
+
+  /**
+   * Rebuilds the transaction table after a restart: the engine's items are durable, the table is not,
+   * so it is the snapshot's table replayed with the entries the engine already applied.
+   */
+  restore(state: RaftStorageState): void {
+    const data = state.snapshot?.data;
+    const snapshot =
+      data && data.length > 0 ? (JSON.parse(decoder.decode(data)) as PartitionSnapshot) : undefined;
+    const table = TransactionTable.from(snapshot?.transactions);
+    const appliedIndex = state.appliedIndex ?? state.snapshot?.index ?? 0;
+    for (const entry of state.entries ?? []) {
+      if (entry.index > appliedIndex) break;
+      if (entry.kind !== "command") continue;
+      const command = decodeCommand(entry.data) as PartitionCommand;
+      if (command.kind !== "write") table.apply(command);
     }
+    this.#transactions = table;
+    this.#recentChanges = new RecentChanges(appliedIndex);
+  }
+
+  async apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
-    if (commands.length === 0) return results;
-    await this.#options.waitForMeta(Math.max(...commands.map((command) => command.metaIndex)));
+    const writes: { index: number; write: ItemWrite }[] = [];
+    const locked: { index: number; itemKeys: string[] }[] = [];
+    let metaIndex = 0;
+    let staged: TransactionTable | undefined;
+    for (const entry of entries) {
+      if (entry.kind !== "command") continue;
+      const command = decodeCommand(entry.data) as PartitionCommand;
+      if (command.kind === "write") {
+        metaIndex = Math.max(metaIndex, command.metaIndex);
+        for (const write of command.writes) writes.push({ index: entry.index, write });
+        continue;
+      }
+      staged ??= this.#transactions.clone();
+      const effect = staged.apply(command);
+      if (command.kind === "lock") {
+        if (effect.kind === "conflict") {
+          const error = new LockConflictError(`p${this.#options.partitionIndex}`, []);
+          results.set(entry.index, { ok: false, error });
+        } else {
+          locked.push({ index: entry.index, itemKeys: command.itemKeys });
+        }
+      } else if (effect.kind === "decision") {
+        results.set(entry.index, { ok: true, value: effect.decision });
+      } else if (effect.kind === "writes" && command.kind === "finish") {
+        metaIndex = Math.max(metaIndex, command.metaIndex);
+        for (const write of effect.writes) writes.push({ index: entry.index, write });
+      }
+    }
+    if (writes.length > 0) await this.#options.waitForMeta(metaIndex);
     const engine = this.#options.engine;
-    await engine.transact((tx) => {
-      for (const command of commands) {
-        for (const write of command.writes) {
+    const changed: { index: number; itemKey: string }[] = [];
+    if (writes.length > 0) {
+      await engine.transact((tx) => {
+        for (const { index, write } of writes) {
           // A table deleted after the write was decided: its items are being purged anyway.
           const table = engine.getTable(write.table);
           if (!table || tableIdentity(table) !== write.tableId) continue;
+          const keyOrItem = write.item ?? write.key;
+          if (!keyOrItem) continue;
+          changed.push({ index, itemKey: locateItem(table, keyOrItem).key.toString("latin1") });
           if (write.item) tx.put(table, write.item);
-          else if (write.key) tx.delete(table, write.key);
+          else tx.delete(table, keyOrItem);
         }
-      }
-    });
+      });
+    }
+    if (staged) this.#transactions = staged;
+    for (const { index, itemKeys } of locked) {
+      for (const itemKey of itemKeys) this.#recentChanges.record(itemKey, index);
+    }
+    for (const { index, itemKey } of changed) this.#recentChanges.record(itemKey, index);
     return results;
   }
 
@@ -139,12 +218,13 @@ export class PartitionStateMachine implements GroupStateMachine {
       const items = [...engine.scan(table, { segment: partitionIndex, totalSegments: partitions })];
       return { name, tableId: tableIdentity(table), items };
     });
+    const transactions = this.#transactions.toData();
     return encoder.encode(
-      JSON.stringify({ metaIndex: metaAppliedIndex(), tables } satisfies PartitionSnapshot),
+      JSON.stringify({ metaIndex: metaAppliedIndex(), tables, transactions } satisfies PartitionSnapshot),
     );
   }
 
-  async install(data: Uint8Array): Promise<void> {
+  async install(data: Uint8Array, index: number): Promise<void> {
     const { engine, partitionIndex, partitions, waitForMeta } = this.#options;
     const snapshot = JSON.parse(decoder.decode(data)) as PartitionSnapshot;
     await waitForMeta(snapshot.metaIndex);
@@ -160,5 +240,7 @@ export class PartitionStateMachine implements GroupStateMachine {
         for (const item of source.items) tx.put(table, item);
       }
     });
+    this.#transactions = TransactionTable.from(snapshot.transactions);
+    this.#recentChanges.forgetThrough(index);
   }
 }

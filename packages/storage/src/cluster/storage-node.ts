@@ -6,6 +6,8 @@
  * - `POST /cluster/dynamodb`: a DynamoDB request the router already authenticated (`x-amz-target`
  *   names the operation), run by the existing operations against this node's `ReplicatedStore`;
  * - `POST /cluster/read-index`: on a group's leader, a confirmed read index for a follower's read;
+ * - `POST /cluster/txn/{lock,decide,finish,forget}`: on a group's leader, a transaction coordinator's
+ *   calls (see README.md, "Transactions across partition groups");
  * - `GET /cluster/status`, `GET /cluster/tables`, `GET /healthz`, `GET /metrics`.
  *
  * The internal API trusts its callers: bind it to a private network (see README.md).
@@ -13,18 +15,34 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { StorageMetrics } from "../api/metrics.js";
 import { type OperationName, operations } from "../api/operations/index.js";
-import { type ItemStore, StorageEngine } from "../engine/index.js";
+import { type ItemStore, locateItem, StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
-import { RaftNode, type RaftStatus } from "../replication/index.js";
-import { ClusterBusyError, ClusterConfigError, NotLeaderError, ProposalDroppedError } from "./errors.js";
-import { maxPartitionGroups, metaGroup, partitionGroupName } from "./partition-groups.js";
+import { RaftNode, type RaftStatus, type RaftStorageState } from "../replication/index.js";
+import {
+  ClusterBusyError,
+  ClusterConfigError,
+  ClusterTimeoutError,
+  LockConflictError,
+  NotLeaderError,
+  OutcomeUnknownError,
+  ProposalDroppedError,
+} from "./errors.js";
+import { maxPartitionGroups, metaGroup, partitionGroupName, partitionIndexOf } from "./partition-groups.js";
 import { RaftDisk } from "./raft-disk.js";
 import { Replica } from "./replica.js";
 import { ReplicatedStore } from "./replicated-store.js";
 import { registerReplicationMetrics } from "./replication-metrics.js";
 import { CatalogStateMachine, PartitionStateMachine } from "./state-machines.js";
+import {
+  type TransactionCallName,
+  TransactionCallsClient,
+  transactionCallPath,
+} from "./transaction-calls.js";
+import { transactionConflict } from "./transaction-conflicts.js";
+import { TransactionParticipant } from "./transaction-participant.js";
 import { PeerTransport, raftMessagesPath } from "./transport.js";
 import { decodeBatch } from "./wire.js";
 
@@ -67,8 +85,8 @@ export interface NodeStatus {
 
 /**
  * One partition group by default: every DynamoDB operation then works as on a single node. More
- * groups spread leaders (and write load) over the nodes, but a TransactWriteItems call must then keep
- * to the items of one group (see README.md).
+ * groups spread leaders (and write load) over the nodes; a transaction across groups then costs a
+ * two-phase commit (see README.md).
  */
 export const defaultPartitions = 1;
 export const defaultTickMs = 50;
@@ -77,6 +95,12 @@ export const maxInternalBodyBytes = 256 * 1024 * 1024;
 /** Largest DynamoDB request body, as the single-node server. */
 const maxDynamoBodyBytes = 16 * 1024 * 1024;
 const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
+/** Attempts at a consistent TransactGetItems snapshot before it is cancelled as a conflict. */
+const maxSnapshotAttempts = 10;
+/** Pause before the n-th new attempt: n times this. Milliseconds. */
+const snapshotRetryPauseMs = 20;
+/** How often a node looks for transaction locks whose coordinator went silent. Milliseconds. */
+const lockRecoveryIntervalMs = 1_000;
 /** Time allowed for a follower's read-index request to the leader. */
 const readIndexRequestTimeoutMs = 5_000;
 
@@ -125,6 +149,9 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(payload);
 }
 
+/** The coordinator calls the internal API serves under `transactionCallPath`. */
+const transactionCalls = new Set<string>(["lock", "decide", "finish", "forget"]);
+
 /** Reads of items that may be answered by any replica. */
 const itemReads = new Set(["GetItem", "Query", "Scan", "BatchGetItem"]);
 
@@ -168,14 +195,18 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     );
     process.exit(70);
   };
-  const createReplica = (group: string, stateMachine: CatalogStateMachine | PartitionStateMachine) =>
+  const createReplica = (
+    group: string,
+    stateMachine: CatalogStateMachine | PartitionStateMachine,
+    storage: RaftStorageState = disk.load(group),
+  ) =>
     new Replica({
       group,
       node: new RaftNode({
         id: options.nodeId,
         peers: peerIds,
         random: Math.random,
-        storage: disk.load(group),
+        storage,
       }),
       disk,
       stateMachine,
@@ -188,30 +219,45 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
 
   const meta = createReplica(metaGroup, new CatalogStateMachine(engine));
   const partitionReplicas: Replica[] = [];
+  const machines: PartitionStateMachine[] = [];
   for (let index = 0; index < partitions; index++) {
-    partitionReplicas.push(
-      createReplica(
-        partitionGroupName(index),
-        new PartitionStateMachine({
-          engine,
-          partitionIndex: index,
-          partitions,
-          metaAppliedIndex: () => meta.appliedIndex,
-          waitForMeta: async (metaIndex) => {
-            // A replica whose catalog lags waits for it rather than drop writes to a table it lacks.
-            while (meta.appliedIndex < metaIndex) {
-              await meta.waitApplied(metaIndex).catch(() => undefined);
-            }
-          },
-        }),
-      ),
-    );
+    const machine = new PartitionStateMachine({
+      engine,
+      partitionIndex: index,
+      partitions,
+      metaAppliedIndex: () => meta.appliedIndex,
+      waitForMeta: async (metaIndex) => {
+        // A replica whose catalog lags waits for it rather than drop writes to a table it lacks.
+        while (meta.appliedIndex < metaIndex) {
+          await meta.waitApplied(metaIndex).catch(() => undefined);
+        }
+      },
+    });
+    const stored = disk.load(partitionGroupName(index));
+    machine.restore(stored);
+    machines.push(machine);
+    partitionReplicas.push(createReplica(partitionGroupName(index), machine, stored));
   }
   const groups = new Map<string, Replica>([
     [metaGroup, meta],
     ...partitionReplicas.map((r) => [r.group, r] as const),
   ]);
-  const store = new ReplicatedStore({ engine, meta, partitions: partitionReplicas });
+  const participant = new TransactionParticipant({
+    engine,
+    meta,
+    partitions: partitionReplicas,
+    machines,
+  });
+  const calls = new TransactionCallsClient({
+    nodeId: options.nodeId,
+    peers: options.peers,
+    participant,
+    partitions: partitionReplicas,
+  });
+  const storeOptions = { engine, meta, partitions: partitionReplicas, participant, calls };
+  const store = new ReplicatedStore(storeOptions);
+  /** For TransactWriteItems: a locked item cancels the call with a reason per action. */
+  const transactionStore = new ReplicatedStore({ ...storeOptions, conflictsAsCancellation: true });
   registerReplicationMetrics(metrics.registry, [...groups.values()]);
 
   /** Waits until this replica has applied everything committed when the call began (read index). */
@@ -236,6 +282,49 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       index = answer.index;
     }
     await replica.waitApplied(index);
+  }
+
+  /**
+   * TransactGetItems as one consistent snapshot of every group it reads: after read barriers on all
+   * groups, it reads its items in one synchronous step, refusing (and retrying) when one is locked by
+   * a transaction in progress; when it read several groups, a second round of read barriers must then
+   * show that none of its items changed or was locked after the index this node had applied when it
+   * read (a transaction half visible here would have locked the other half before that second round).
+   */
+  async function readTransactionSnapshot(input: Record<string, unknown>): Promise<unknown> {
+    let locked: number[] = [];
+    let reads = 0;
+    for (let attempt = 0; attempt < maxSnapshotAttempts; attempt++) {
+      if (attempt > 0) await sleep(snapshotRetryPauseMs * attempt);
+      await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
+      const appliedAt = partitionReplicas.map((replica) => replica.appliedIndex);
+      const read: { group: number; itemKey: string }[] = [];
+      const readingStore: ItemStore = {
+        ...validatingStore,
+        getItem: (table, key) => {
+          const location = locateItem(table, key);
+          read.push({
+            group: partitionIndexOf(location.hash, partitions),
+            itemKey: location.key.toString("latin1"),
+          });
+          return store.getItem(table, key);
+        },
+      };
+      const output = await operations.TransactGetItems({ engine: readingStore, metrics }, input);
+      reads = read.length;
+      locked = read.flatMap(({ group, itemKey }, position) =>
+        machines[group]!.transactions.lockHolder(itemKey) === undefined ? [] : [position],
+      );
+      if (locked.length > 0) continue;
+      const groupsRead = new Set(read.map(({ group }) => group));
+      if (groupsRead.size <= 1) return output;
+      await Promise.all([...groupsRead].map((group) => readBarrier(partitionReplicas[group]!)));
+      locked = read.flatMap(({ group, itemKey }, position) =>
+        machines[group]!.mayHaveChangedAfter(itemKey, appliedAt[group]!) ? [position] : [],
+      );
+      if (locked.length === 0) return output;
+    }
+    throw transactionConflict(locked, reads, true);
   }
 
   /** The store for a validate-only request: everything as usual, except that no write is proposed. */
@@ -266,12 +355,20 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         throw error;
       }
     }
+    const run = () => {
+      if (operation === "TransactGetItems") return readTransactionSnapshot(input);
+      const engine = operation === "TransactWriteItems" ? transactionStore : store;
+      return operations[operation]({ engine, metrics }, input);
+    };
     if (catalogReads.has(operation)) await readBarrier(meta);
-    else if (wantsConsistentRead(operation, input) || (readYourWrites && itemReads.has(operation))) {
+    else if (
+      operation !== "TransactGetItems" &&
+      (wantsConsistentRead(operation, input) || (readYourWrites && itemReads.has(operation)))
+    ) {
       await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
     }
     try {
-      return await operations[operation]({ engine: store, metrics }, input);
+      return await run();
     } catch (error) {
       // The table may exist already on the metadata leader while this node's catalog lags: catch up
       // once and run the request again (nothing was written: the table check comes first).
@@ -280,7 +377,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       const before = meta.appliedIndex;
       await readBarrier(meta);
       if (meta.appliedIndex === before) throw error;
-      return operations[operation]({ engine: store, metrics }, input);
+      return run();
     }
   }
 
@@ -340,6 +437,36 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     }
   }
 
+  /** `POST /cluster/txn/<call>`: a coordinator's call on this node as a group's leader. */
+  async function handleTransactionCall(
+    name: TransactionCallName,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
+    const body = JSON.parse((await readBody(request, maxDynamoBodyBytes)).toString("utf8")) as never;
+    try {
+      const call = participant[name] as (request: never) => Promise<unknown>;
+      sendJson(response, 200, (await call.call(participant, body)) ?? {});
+    } catch (error) {
+      if (error instanceof LockConflictError) {
+        sendJson(response, 409, { code: error.code, message: error.message, positions: error.positions });
+      } else if (error instanceof NotLeaderError || error instanceof ProposalDroppedError) {
+        const leaderHint = error instanceof NotLeaderError ? error.leaderHint : undefined;
+        sendJson(response, 421, { code: error.code, message: error.message, leaderHint });
+      } else if (
+        error instanceof ClusterBusyError ||
+        error instanceof ClusterTimeoutError ||
+        error instanceof OutcomeUnknownError
+      ) {
+        sendJson(response, 503, { code: error.code, message: error.message });
+      } else if (error instanceof DynamoError) {
+        sendJson(response, error.status, { __type: errorTypePrefix + error.type, message: error.message });
+      } else {
+        sendJson(response, 500, { code: "INTERNAL", message: String(error) });
+      }
+    }
+  }
+
   async function handleRaft(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const batch = decodeBatch((await readBody(request, maxInternalBodyBytes)).toString("utf8"));
     for (const { group, message } of batch.messages) {
@@ -367,6 +494,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       if (route === `POST ${raftMessagesPath}`) return handleRaft(request, response);
       if (route === "POST /cluster/dynamodb") return handleDynamo(request, response);
       if (route === "POST /cluster/read-index") return handleReadIndex(request, response);
+      const call = request.method === "POST" ? request.url?.slice(transactionCallPath.length) : undefined;
+      if (request.url?.startsWith(transactionCallPath) && call !== undefined && transactionCalls.has(call)) {
+        return handleTransactionCall(call as TransactionCallName, request, response);
+      }
       if (route === "GET /cluster/status") return sendJson(response, 200, status());
       if (route === "GET /cluster/tables") {
         const tables = engine
@@ -397,12 +528,17 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   const ticker = setInterval(() => {
     for (const replica of groups.values()) replica.tick();
   }, tickMs);
+  const lockRecovery = setInterval(
+    () => participant.recoverStaleLocks(calls, Date.now()),
+    lockRecoveryIntervalMs,
+  );
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
     port: address.port,
     async close() {
       clearInterval(ticker);
+      clearInterval(lockRecovery);
       await Promise.all([...groups.values()].map((replica) => replica.close()));
       transport.close();
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));

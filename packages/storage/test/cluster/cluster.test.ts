@@ -13,7 +13,6 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -153,19 +152,6 @@ describe("a three-zone store", () => {
       ),
     );
     expect((await consistentGet("conditional"))?.value).toEqual({ N: "11" });
-  });
-
-  it("refuses a transaction across partition groups with a clear error, and writes nothing", async () => {
-    // Keys of both groups: find one per group by the router's own map.
-    const keys = Array.from({ length: 16 }, (_, index) => `txn-${index}`);
-    await expect(
-      client.send(
-        new TransactWriteItemsCommand({
-          TransactItems: keys.map((key) => ({ Put: { TableName: table, Item: { pk: { S: key } } } })),
-        }),
-      ),
-    ).rejects.toMatchObject({ name: "ValidationException" });
-    for (const key of keys) expect(await consistentGet(key)).toBeUndefined();
   });
 
   it("splits a batch write between partition groups, and refuses a batch with one bad item whole", async () => {
