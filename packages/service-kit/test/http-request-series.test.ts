@@ -3,7 +3,7 @@
  * must expose the same text and the same JSON, so that replacing prom-client's per-request path changed
  * nothing a scraper sees.
  */
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Histogram, Registry, type RegistryContentType } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { requestDurationBucketsSeconds } from "../src/metrics/http-metrics.js";
 import { HttpRequestSeries, overflowRoute } from "../src/metrics/http-request-series.js";
@@ -91,8 +91,8 @@ describe("HttpRequestSeries", () => {
 
   it("exposes the same OpenMetrics text as prom-client", async () => {
     const requests = requestsFrom(4, 200);
-    const expected = promClientRegistry(requests);
-    const actual = seriesRegistry(requests);
+    const expected: Registry<RegistryContentType> = promClientRegistry(requests);
+    const actual: Registry<RegistryContentType> = seriesRegistry(requests);
     expected.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     actual.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     expect(await actual.metrics()).toBe(await expected.metrics());

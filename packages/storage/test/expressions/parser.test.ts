@@ -10,6 +10,7 @@ import {
   parseCondition,
   parseUpdate,
 } from "../../src/expressions/index.js";
+import type { AttributeValue } from "../../src/values/types.js";
 import { errorMessage, filter } from "./helpers.js";
 
 const item = { a: { N: "1" }, b: { N: "2" }, c: { N: "3" } };
@@ -88,7 +89,7 @@ describe("syntax errors name the token and the text around it (DynamoDB Local wo
     ["a = :one and set = :one", "set", "and set ="],
   ];
   it.each(cases)("%s → token %s near %s", (text, token, near) => {
-    const values = text.includes(":one") ? { ":one": { N: "1" } } : {};
+    const values: Record<string, AttributeValue> = text.includes(":one") ? { ":one": { N: "1" } } : {};
     expect(errorMessage(() => filter(text, item, values))).toBe(
       `ValidationException: Invalid FilterExpression: Syntax error; token: "${token}", near: "${near}"`,
     );
