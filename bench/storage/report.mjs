@@ -1,18 +1,69 @@
 /**
  * Turns the runs of a benchmark into what it prints and saves: medians across repeats per operation and
- * target, ratios of ours to each peer, and a verdict against the issue's targets (with durable writes,
- * at most half of dynalite's CPU per operation for every operation, and within 1.5x of the ceiling's
- * throughput for get).
+ * target, ratios between targets, and a verdict against the storage issues' targets: one node with
+ * durable writes at most half of dynalite's CPU per operation for every operation and within 1.5x of
+ * the ceiling's throughput for get; three zones at most dynalite's CPU per put and 0.6x per get.
  */
 import { median, ratio } from "./stats.mjs";
 
-const ours = "hakobune";
-const peers = ["dynalite", "ceiling"];
+/** The ratio rows under each table, [numerator, denominator] by target name, printed when both ran. */
+const comparisons = [
+  ["hakobune", "dynalite"],
+  ["hakobune", "ceiling"],
+  ["hakobune-3az", "dynalite"],
+  ["hakobune-3az", "hakobune"],
+];
 
-/** Our CPU per operation over dynalite's must not exceed this, for every operation. */
-const maxCpuRatioToDynalite = 0.5;
-/** The ceiling's get throughput over ours must not exceed this. */
-const maxGetSlowdownToCeiling = 1.5;
+/** How a compared column is named in a verdict. */
+const claimLabels = { "wrk.cpuMicrosPerOp": "CPU µs/op under wrk", "wrk.opsPerSecond": "wrk ops/s" };
+
+/**
+ * The issues' targets: on `operation`, `numerator`'s value of `column` over `denominator`'s must not
+ * exceed `max` (issue 3: the store on one node; issue 7: across three zones). CPU is the whole
+ * store's (every process of the target) under wrk.
+ */
+const issueTargets = [
+  ...["put", "get", "query"].map((operation) => ({
+    operation,
+    column: "wrk.cpuMicrosPerOp",
+    numerator: "hakobune",
+    denominator: "dynalite",
+    max: 0.5,
+    issue: 3,
+  })),
+  {
+    operation: "get",
+    column: "wrk.opsPerSecond",
+    numerator: "ceiling",
+    denominator: "hakobune",
+    max: 1.5,
+    issue: 3,
+  },
+  {
+    operation: "put",
+    column: "wrk.cpuMicrosPerOp",
+    numerator: "hakobune-3az",
+    denominator: "dynalite",
+    max: 1,
+    issue: 7,
+  },
+  {
+    operation: "get",
+    column: "wrk.cpuMicrosPerOp",
+    numerator: "hakobune-3az",
+    denominator: "dynalite",
+    max: 0.6,
+    issue: 7,
+  },
+];
+
+/** What the report says about a target whose numbers need a reading aid, when it ran. */
+const targetNotes = {
+  "hakobune-3az":
+    "hakobune-3az: its router and three storage nodes share the one server core here, where a real " +
+    "deployment gives each zone a machine of its own; its latency and ops/s are therefore worse here " +
+    "than deployed, and its CPU µs/op (summed over all four processes) is the number to compare.",
+};
 
 /** The printed columns: where each value comes from in a run, and how it is shown. */
 export const columns = [
@@ -48,43 +99,39 @@ export function summarize(runs, operations, targets) {
   return summary;
 }
 
-/** Ratios of ours to each peer per operation and column. */
+/** Ratios between targets per operation and column, for every comparison whose two targets ran. */
 export function ratios(summary) {
   const result = {};
   for (const [operation, byTarget] of Object.entries(summary)) {
     result[operation] = {};
-    if (byTarget[ours] === undefined) continue;
-    for (const peer of peers.filter((name) => byTarget[name] !== undefined)) {
+    for (const [numerator, denominator] of comparisons) {
+      if (byTarget[numerator] === undefined || byTarget[denominator] === undefined) continue;
       const values = {};
-      for (const { key } of columns) values[key] = ratio(byTarget[ours]?.[key], byTarget[peer]?.[key]);
-      result[operation][`${ours}/${peer}`] = values;
+      for (const { key } of columns)
+        values[key] = ratio(byTarget[numerator][key], byTarget[denominator][key]);
+      result[operation][`${numerator}/${denominator}`] = values;
     }
   }
   return result;
 }
 
-/** Each issue target with the measured value and whether it is met (undefined when not measurable). */
+/**
+ * Each issue target of a measured operation with the measured value and whether it is met (undefined
+ * when not measurable, e.g. a target that did not run).
+ */
 export function verdicts(summary) {
-  const checks = [];
-  for (const [operation, byTarget] of Object.entries(summary)) {
-    const value = ratio(byTarget[ours]?.["wrk.cpuMicrosPerOp"], byTarget.dynalite?.["wrk.cpuMicrosPerOp"]);
-    checks.push({
-      operation,
-      claim: `CPU µs/op under wrk, ${ours}/dynalite <= ${maxCpuRatioToDynalite}`,
-      value,
-      met: value === undefined ? undefined : value <= maxCpuRatioToDynalite,
+  return issueTargets
+    .filter(({ operation }) => summary[operation] !== undefined)
+    .map(({ operation, column, numerator, denominator, max, issue }) => {
+      const byTarget = summary[operation];
+      const value = ratio(byTarget[numerator]?.[column], byTarget[denominator]?.[column]);
+      return {
+        operation,
+        claim: `${claimLabels[column]}, ${numerator}/${denominator} <= ${max} (issue ${issue})`,
+        value,
+        met: value === undefined ? undefined : value <= max,
+      };
     });
-  }
-  if (summary.get !== undefined) {
-    const value = ratio(summary.get.ceiling?.["wrk.opsPerSecond"], summary.get[ours]?.["wrk.opsPerSecond"]);
-    checks.push({
-      operation: "get",
-      claim: `wrk ops/s, ceiling/${ours} <= ${maxGetSlowdownToCeiling}`,
-      value,
-      met: value === undefined ? undefined : value <= maxGetSlowdownToCeiling,
-    });
-  }
-  return checks;
 }
 
 function formatNumber(value, decimals) {
@@ -115,9 +162,12 @@ export function formatReport({ summary, ratioSummary, checks, repeats, errors })
     }
     sections.push(`${operation} (median of ${repeats} run${repeats === 1 ? "" : "s"})\n${formatTable(rows)}`);
   }
+  const targetsRun = new Set(Object.values(summary).flatMap((byTarget) => Object.keys(byTarget)));
+  const notes = Object.entries(targetNotes).filter(([target]) => targetsRun.has(target));
+  if (notes.length > 0) sections.push(["notes:", ...notes.map(([, note]) => `  ${note}`)].join("\n"));
   sections.push(
     [
-      "targets from the issue:",
+      "targets from the issues:",
       ...checks.map(({ operation, claim, value, met }) => {
         const outcome = met === undefined ? "not measured" : met ? "met" : "NOT met";
         return `  ${operation.padEnd(5)} ${claim}: ${formatNumber(value, 2)} -> ${outcome}`;

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
- * The storage benchmark: our store, dynalite and a fixed-response ceiling, side by side in one run on
- * one machine with the same workload (200-byte items; put, get, and a query returning 10 items).
- * For every repeat, target and operation it measures, with the server pinned to one core and every
- * client to another:
+ * The storage benchmark: our store on one node and across three zones, dynalite and a fixed-response
+ * ceiling, side by side in one run on one machine with the same workload (200-byte items; put, get,
+ * and a query returning 10 items). For every repeat, target and operation it measures, with the
+ * server (every process of it) pinned to one core and every client to another:
  * 1. through the AWS SDK v3 in its own process at concurrency 1 and 32: ops/s, p50, p99, and the
- *    server's CPU time per operation;
+ *    server's CPU time per operation (summed over its processes);
  * 2. with wrk replaying pre-signed requests: maximum ops/s and the server's CPU time per operation.
- * It prints medians across repeats with ratios of ours to each peer, and saves everything as JSON
+ * It prints medians across repeats with ratios between targets, and saves everything as JSON
  * under bench/results/. See bench/README.md.
  */
 import { execFileSync } from "node:child_process";

@@ -1,7 +1,12 @@
 /**
- * Starts the three benchmark targets as separate processes on free loopback ports, pinned to the
- * server core, and stops them again:
- * - "hakobune": our storage service, the built `packages/storage/dist/main.js`, durable writes;
+ * Starts the benchmark targets as separate processes on free loopback ports, pinned to the server
+ * core, and stops them again:
+ * - "hakobune": our storage service on one node, the built `packages/storage/dist/main.js`, durable
+ *   writes;
+ * - "hakobune-3az": the same command with `--zones 3`, the replicated store: a request router in that
+ *   process and three storage nodes as its child processes (one per zone), each write durable on two of
+ *   three before it is acknowledged. The nodes inherit the router's pinning, so all four processes share
+ *   the server core, unlike a real deployment with a machine per zone;
  * - "dynalite": the `dynalite` package's command line with `--path`, i.e. LevelDB on disk (LevelDB's
  *   default unsynced writes: they survive a process crash, not a power loss);
  * - "ceiling": `ceiling-server.mjs`, fixed responses (see that file).
@@ -14,16 +19,23 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { descendantProcesses, isStillRunning } from "./process-cpu.mjs";
 import { createClient } from "./sdk-client.mjs";
 
-export const targetNames = ["hakobune", "dynalite", "ceiling"];
+export const targetNames = ["hakobune", "hakobune-3az", "dynalite", "ceiling"];
+
+/** Storage nodes of the replicated target, one per availability zone. */
+const replicatedZones = 3;
 
 /** How long a target may take to answer its first request. Milliseconds. */
 const startupTimeoutMs = 30_000;
 /** Pause between readiness probes. Milliseconds. */
 const readinessProbeIntervalMs = 100;
-/** How long a target may take to exit after SIGTERM before it is killed. Milliseconds. */
-const shutdownTimeoutMs = 5_000;
+/**
+ * How long a target may take to exit after SIGTERM before it is killed. Milliseconds. The replicated
+ * target's router gives its nodes 10 s to stop before it kills them itself.
+ */
+const shutdownTimeoutMs = 15_000;
 /** How much of a target's output is kept to explain a failed start. Bytes. */
 const maxCapturedOutputBytes = 16_384;
 
@@ -51,6 +63,18 @@ function targetArguments(name, port, dataDir) {
   switch (name) {
     case "hakobune":
       return [hakobuneMain, "--port", String(port), "--host", "127.0.0.1", "--data-dir", dataDir];
+    case "hakobune-3az":
+      return [
+        hakobuneMain,
+        "--zones",
+        String(replicatedZones),
+        "--port",
+        String(port),
+        "--host",
+        "127.0.0.1",
+        "--data-dir",
+        dataDir,
+      ];
     case "dynalite":
       return [
         dynaliteCli,
@@ -79,7 +103,8 @@ function environmentWithoutStorageSettings() {
 
 /**
  * Starts target `name` pinned to `serverCores` and resolves once it answers ListTables through the SDK.
- * The result's `pid` is the server's own process (taskset execs it), whose CPU time is measured.
+ * The result's `pid` is the server's own process (taskset execs it): its CPU time, with that of every
+ * process it started (the replicated target's storage nodes), is what is measured.
  */
 export async function startTarget(name, { serverCores, credentials }) {
   const port = await findFreePort();
@@ -97,7 +122,7 @@ export async function startTarget(name, { serverCores, credentials }) {
   child.stdout.on("data", capture);
   child.stderr.on("data", capture);
   const stop = async () => {
-    await stopProcess(child);
+    await stopProcessTree(child, name);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
@@ -130,6 +155,33 @@ export async function waitUntilReady(endpoint, child, credentials) {
     throw new Error(`not ready after ${startupTimeoutMs} ms: ${String(lastError)}`);
   } finally {
     client.destroy();
+  }
+}
+
+/**
+ * Stops `child` as `stopProcess` does, then kills whatever it started and left running (a router that
+ * did not stop its storage nodes), so that no target outlives its measurement.
+ */
+async function stopProcessTree(child, name) {
+  let descendants = [];
+  try {
+    descendants = descendantProcesses(child.pid);
+  } catch {
+    // The target has already exited; what it left behind can no longer be told from other processes.
+  }
+  await stopProcess(child);
+  const leftBehind = descendants.filter(isStillRunning);
+  for (const { pid } of leftBehind) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // It exited between the check and the kill.
+    }
+  }
+  if (leftBehind.length > 0) {
+    process.stderr.write(
+      `warning: ${name} left ${leftBehind.length} process(es) running after it exited; killed ${leftBehind.map(({ pid }) => pid).join(", ")}\n`,
+    );
   }
 }
 
