@@ -274,7 +274,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
             "content-type": "application/json",
             "x-amz-target": operation,
             ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
-            ...(eventualReads === "leader" ? { [readYourWritesHeader]: "1" } : {}),
+            // A GetItem already goes to its leader, which holds every acknowledged write.
+            ...(eventualReads === "leader" && operation !== "GetItem" ? { [readYourWritesHeader]: "1" } : {}),
           },
           body,
           signal: attemptSignal.signal,

@@ -361,11 +361,16 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       return operations[operation]({ engine, metrics }, input);
     };
     if (catalogReads.has(operation)) await readBarrier(meta);
-    else if (
-      operation !== "TransactGetItems" &&
-      (wantsConsistentRead(operation, input) || (readYourWrites && itemReads.has(operation)))
-    ) {
+    else if (operation !== "TransactGetItems" && wantsConsistentRead(operation, input)) {
       await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
+    } else if (readYourWrites && itemReads.has(operation)) {
+      // A leader answers a write only after applying it, so a leader that has caught up with its term
+      // already holds every acknowledged write of its group: only the other groups need a barrier.
+      await Promise.all(
+        partitionReplicas
+          .filter((replica) => !replica.isWriteReady())
+          .map((replica) => readBarrier(replica)),
+      );
     }
     try {
       return await run();
