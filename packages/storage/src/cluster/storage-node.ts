@@ -367,9 +367,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       // A leader answers a write only after applying it, so a leader that has caught up with its term
       // already holds every acknowledged write of its group: only the other groups need a barrier.
       await Promise.all(
-        partitionReplicas
-          .filter((replica) => !replica.isWriteReady())
-          .map((replica) => readBarrier(replica)),
+        partitionReplicas.filter((replica) => !replica.isWriteReady()).map((replica) => readBarrier(replica)),
       );
     }
     try {
