@@ -3,8 +3,9 @@
  * operation names, `table` is an existing table's name (anything else is reported as "-"), `outcome` is
  * "ok" or a DynamoDB error type.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { StorageEngine } from "../engine/index.js";
+import { OperationSeries, unknownTableLabel } from "./operation-series.js";
 
 /**
  * prom-client's default gauges whose names end in `_total`, which Prometheus reserves for counters
@@ -20,34 +21,14 @@ export class StorageMetrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
   #engine: StorageEngine;
-  #operations: Counter<"operation" | "table" | "outcome">;
-  #duration: Histogram<"operation">;
-  #itemsRead: Counter<"table" | "operation">;
+  readonly #series = new OperationSeries();
 
   constructor(engine: StorageEngine) {
     this.#engine = engine;
     this.registry.setDefaultLabels({ service: "storage" });
     collectDefaultMetrics({ register: this.registry });
     for (const name of gaugesNamedLikeCounters) this.registry.removeSingleMetric(name);
-    this.#operations = new Counter({
-      name: "storage_operations_total",
-      help: "DynamoDB API operations handled, by operation, table and outcome (ok or the error type).",
-      labelNames: ["operation", "table", "outcome"],
-      registers: [this.registry],
-    });
-    this.#duration = new Histogram({
-      name: "storage_operation_duration_seconds",
-      help: "Time from receiving a DynamoDB API request to sending its response.",
-      labelNames: ["operation"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [this.registry],
-    });
-    this.#itemsRead = new Counter({
-      name: "storage_items_read_total",
-      help: "Items read from the store by Query, Scan and the Get operations, before filters.",
-      labelNames: ["table", "operation"],
-      registers: [this.registry],
-    });
+    this.#series.registerIn(this.registry);
     const items = new Gauge({
       name: "storage_table_items",
       help: "Items stored per table.",
@@ -102,16 +83,15 @@ export class StorageMetrics {
   #collectTables: () => void;
 
   #tableLabel(table: string): string {
-    return table !== "" && this.#engine.getTable(table) ? table : "-";
+    return table !== "" && this.#engine.getTable(table) ? table : unknownTableLabel;
   }
 
   observe(operation: string, table: string, outcome: string, durationSeconds: number): void {
-    this.#operations.inc({ operation, table: this.#tableLabel(table), outcome });
-    this.#duration.observe({ operation }, durationSeconds);
+    this.#series.observe(operation, this.#tableLabel(table), outcome, durationSeconds);
   }
 
   countItemsRead(operation: string, table: string, count: number): void {
-    if (count > 0) this.#itemsRead.inc({ operation, table: this.#tableLabel(table) }, count);
+    if (count > 0) this.#series.countItemsRead(operation, this.#tableLabel(table), count);
   }
 
   async render(): Promise<string> {

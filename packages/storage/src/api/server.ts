@@ -111,7 +111,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
   let shuttingDown = false;
 
   async function handleApi(request: IncomingMessage, response: ServerResponse, requestId: string) {
-    const startedAt = process.hrtime.bigint();
+    const startedAtMs = performance.now();
     let operation = "unknown";
     let table = "";
     let outcome = "ok";
@@ -155,7 +155,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
         sendError(response, new DynamoError("InternalServerError", "Internal server error", 500), requestId);
       }
     } finally {
-      metrics.observe(operation, table, outcome, Number(process.hrtime.bigint() - startedAt) / 1e9);
+      metrics.observe(operation, table, outcome, (performance.now() - startedAtMs) / 1000);
     }
   }
 

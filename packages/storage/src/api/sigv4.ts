@@ -23,17 +23,27 @@ export const DEFAULT_CREDENTIALS: Credentials = {
 export const maxClockSkewMs = 15 * 60 * 1000;
 /** Derived signing keys cached per (key, date, region, service); bounded so a flood of scopes cannot grow it. */
 export const maxCachedSigningKeys = 64;
+/** Parsed Authorization headers cached by their text before the signature; bounded like the signing keys. */
+export const maxCachedAuthorizations = 64;
 
 const algorithm = "AWS4-HMAC-SHA256";
 
-interface ParsedAuthorization {
+/** What an Authorization header says apart from its signature: shared by every request of one client. */
+interface AuthorizationScope {
   /** The Credential parameter minus its "/aws4_request" end: key id, date, region and service. */
-  credentialScope: string;
-  accessKeyId: string;
-  date: string;
-  region: string;
-  service: string;
-  signedHeaders: string[];
+  readonly credentialScope: string;
+  readonly accessKeyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  readonly signedHeaders: readonly string[];
+  /** `signedHeaders` joined with ";", as the canonical request lists them. */
+  readonly signedHeadersText: string;
+  /** `date/region/service/aws4_request`, as the string to sign names the scope. */
+  readonly scope: string;
+}
+
+interface ParsedAuthorization extends AuthorizationScope {
   signature: string;
 }
 
@@ -65,16 +75,22 @@ function parseAuthorization(header: string): ParsedAuthorization {
     );
   }
   const [accessKeyId, date, region, service] = scope as [string, string, string, string];
+  const signedHeaderNames = signedHeaders.split(";");
   return {
     credentialScope: credential.slice(0, -"/aws4_request".length),
     accessKeyId,
     date,
     region,
     service,
-    signedHeaders: signedHeaders.split(";"),
+    signedHeaders: signedHeaderNames,
+    signedHeadersText: signedHeaderNames.join(";"),
+    scope: `${date}/${region}/${service}/aws4_request`,
     signature,
   };
 }
+
+/** Where a header's last parameter starts when it is the signature, as every AWS signer writes it. */
+const trailingSignature = ", Signature=";
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -102,6 +118,7 @@ const sha256Hex = (data: string | Buffer) => hash("sha256", data, "hex");
 export class SignatureVerifier {
   #secrets = new Map<string, string>();
   #signingKeys = new Map<string, HmacSha256Key>();
+  #authorizations = new Map<string, AuthorizationScope>();
   /** The X-Amz-Date parsed last and its time: requests signed in the same second share one. */
   #lastAmzDate = "";
   #lastRequestTimeMs = Number.NaN;
@@ -123,7 +140,7 @@ export class SignatureVerifier {
     if (!authorization) {
       throw new DynamoError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
     }
-    const auth = parseAuthorization(authorization);
+    const auth = this.#parseAuthorization(authorization);
     const secret = this.#secrets.get(auth.accessKeyId);
     if (secret === undefined) {
       throw new DynamoError(
@@ -161,9 +178,8 @@ export class SignatureVerifier {
             .filter(Boolean)
             .sort()
             .join("&");
-    const canonicalRequest = `${method}\n${pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${auth.signedHeaders.join(";")}\n${payloadHash}`;
-    const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`;
-    const stringToSign = `${algorithm}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const canonicalRequest = `${method}\n${pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${auth.signedHeadersText}\n${payloadHash}`;
+    const stringToSign = `${algorithm}\n${amzDate}\n${auth.scope}\n${sha256Hex(canonicalRequest)}`;
     const expected = this.#signingKey(secret, auth).sign(stringToSign);
     const given = Buffer.from(auth.signature, "hex");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -173,6 +189,27 @@ export class SignatureVerifier {
       );
     }
     return auth.accessKeyId;
+  }
+
+  /**
+   * The header parsed. A client signs every request with the same credential and headers, so the text
+   * before a trailing `, Signature=` is parsed once and kept; the split on commas that a full parse
+   * does would give the same fields, the last `Signature` winning.
+   */
+  #parseAuthorization(header: string): ParsedAuthorization {
+    const at = header.lastIndexOf(trailingSignature);
+    const signature = at < 0 ? "" : header.slice(at + trailingSignature.length);
+    if (at < 0 || signature.includes(",")) return parseAuthorization(header);
+    const prefix = header.slice(0, at);
+    const cached = this.#authorizations.get(prefix);
+    if (cached === undefined || signature.trim() === "") {
+      const parsed = parseAuthorization(header);
+      if (this.#authorizations.size >= maxCachedAuthorizations) this.#authorizations.clear();
+      const { signature: _signature, ...scope } = parsed;
+      this.#authorizations.set(prefix, scope);
+      return parsed;
+    }
+    return { ...cached, signature: signature.trim() };
   }
 
   #requestTimeMs(amzDate: string): number {

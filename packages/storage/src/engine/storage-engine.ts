@@ -472,7 +472,7 @@ export class StorageEngine {
     const updates = new Map<string, PartitionUpdate>();
     writes.forEach((write, index) => {
       const table = tables[index]!;
-      const old = this.#items.get(write.location.key);
+      const old = write.committed ? write.committed.item : this.#items.get(write.location.key);
       if (old === undefined && write.item === undefined) return;
       const partition = partitionFor(table.partitions, write.location.hash);
       let update = updates.get(partition.id);

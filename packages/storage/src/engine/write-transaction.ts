@@ -12,6 +12,12 @@ export interface BufferedWrite {
   table: TableRecord;
   location: ItemLocation;
   item: Item | undefined;
+  /**
+   * The item as committed before this transaction, when the body read it: the engine needs the old
+   * image for its counters and change record, and reading and decoding it again costs as much as the
+   * first read did.
+   */
+  committed?: { readonly item: Item | undefined };
 }
 
 /** Raised when a transaction handle is used after its body returned. */
@@ -25,6 +31,8 @@ export class TransactionClosedError extends Error {
 
 export class WriteTransaction {
   readonly #writes = new Map<string, BufferedWrite>();
+  /** Committed items the body read, by buffer key (`undefined` = read and missing). */
+  readonly #committedReads = new Map<string, Item | undefined>();
   readonly #readCommitted: (location: ItemLocation) => Item | undefined;
   #open = true;
 
@@ -37,22 +45,25 @@ export class WriteTransaction {
   get(table: TableRecord, key: Item): Item | undefined {
     this.#assertOpen();
     const location = locateItem(table, key);
-    const buffered = this.#writes.get(bufferKey(location));
-    return buffered ? buffered.item : this.#readCommitted(location);
+    const at = bufferKey(location);
+    const buffered = this.#writes.get(at);
+    if (buffered) return buffered.item;
+    if (this.#committedReads.has(at)) return this.#committedReads.get(at);
+    const item = this.#readCommitted(location);
+    this.#committedReads.set(at, item);
+    return item;
   }
 
   /** Stores `item` (which carries its key attributes), replacing any item with the same key. */
   put(table: TableRecord, item: Item): void {
     this.#assertOpen();
-    const location = locateItem(table, item);
-    this.#writes.set(bufferKey(location), { table, location, item });
+    this.#buffer(table, locateItem(table, item), item);
   }
 
   /** Deletes the item with the key attributes of `key`; deleting a missing item is not an error. */
   delete(table: TableRecord, key: Item): void {
     this.#assertOpen();
-    const location = locateItem(table, key);
-    this.#writes.set(bufferKey(location), { table, location, item: undefined });
+    this.#buffer(table, locateItem(table, key), undefined);
   }
 
   /** Ends the transaction (the engine calls this when the body returns) and hands over its writes, in the order their keys were first written. */
@@ -60,6 +71,13 @@ export class WriteTransaction {
     this.#assertOpen();
     this.#open = false;
     return [...this.#writes.values()];
+  }
+
+  #buffer(table: TableRecord, location: ItemLocation, item: Item | undefined): void {
+    const at = bufferKey(location);
+    const write: BufferedWrite = { table, location, item };
+    if (this.#committedReads.has(at)) write.committed = { item: this.#committedReads.get(at) };
+    this.#writes.set(at, write);
   }
 
   #assertOpen(): void {

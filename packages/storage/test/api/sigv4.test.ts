@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { SignatureVerifier } from "../../src/api/sigv4.js";
+import { maxCachedAuthorizations, SignatureVerifier } from "../../src/api/sigv4.js";
 import { DynamoError } from "../../src/errors.js";
 
 const credentials = { accessKeyId: "hakobune", secretAccessKey: "hakobune-local-secret" };
@@ -140,5 +140,52 @@ describe("SigV4 verification", () => {
     expect(errorType(() => verifier.verify("POST", "/", headers, Buffer.from("{}")))).toBe(
       "InvalidSignatureException",
     );
+  });
+
+  it("checks every request's own signature when the rest of its Authorization header was seen before", async () => {
+    const fresh = new SignatureVerifier([credentials]);
+    const headers = await signedRequest("{}");
+    expect(fresh.verify("POST", "/", headers, Buffer.from("{}"))).toBe("hakobune");
+    const authorization = headers.authorization as string;
+    const signature = authorization.slice(authorization.lastIndexOf("=") + 1);
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith("0") ? "1" : "0"}`;
+    const withSignature = (text: string) => ({
+      ...headers,
+      authorization: `${authorization.slice(0, -signature.length)}${text}`,
+    });
+    expect(errorType(() => fresh.verify("POST", "/", withSignature(flipped), Buffer.from("{}")))).toBe(
+      "InvalidSignatureException",
+    );
+    expect(errorType(() => fresh.verify("POST", "/", withSignature(""), Buffer.from("{}")))).toBe(
+      "IncompleteSignatureException",
+    );
+    expect(errorType(() => fresh.verify("POST", "/", withSignature(" "), Buffer.from("{}")))).toBe(
+      "IncompleteSignatureException",
+    );
+    expect(
+      errorType(() => fresh.verify("POST", "/", withSignature(`${signature}, x=y`), Buffer.from("{}"))),
+    ).toBeUndefined();
+    expect(errorType(() => fresh.verify("POST", "/", headers, Buffer.from('{"a":1}')))).toBe(
+      "InvalidSignatureException",
+    );
+    expect(fresh.verify("POST", "/", headers, Buffer.from("{}"))).toBe("hakobune");
+  });
+
+  it("parses headers with the signature elsewhere than last, and headers of many clients", async () => {
+    const fresh = new SignatureVerifier([credentials]);
+    const headers = await signedRequest("{}");
+    const [head, ...parameters] = (headers.authorization as string).split(", ");
+    const reordered = `${head?.split(" ")[0]} ${[parameters[1], (head as string).split(" ")[1], parameters[0]].join(", ")}`;
+    expect(reordered).toMatch(/^AWS4-HMAC-SHA256 Signature=/);
+    expect(fresh.verify("POST", "/", { ...headers, authorization: reordered }, Buffer.from("{}"))).toBe(
+      "hakobune",
+    );
+    for (let client = 0; client <= maxCachedAuthorizations; client++) {
+      const signed = await signedRequest("{}", credentials.secretAccessKey, new Date(), {
+        headers: { [`x-client-${client}`]: "1" },
+      });
+      expect(fresh.verify("POST", "/", signed, Buffer.from("{}"))).toBe("hakobune");
+    }
+    expect(fresh.verify("POST", "/", headers, Buffer.from("{}"))).toBe("hakobune");
   });
 });

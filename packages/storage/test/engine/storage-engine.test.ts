@@ -519,6 +519,51 @@ describe("change records and counters", () => {
     await expectDynamoError(() => engine.changes(table, "nope", 0, 1), "ResourceNotFoundException");
   });
 
+  it("records the committed old image when a transaction read the item before writing it", async () => {
+    await engine.close();
+    engine = await StorageEngine.open({ dataDir, initialPartitionsPerTable: 1 });
+    const table = await createTable("t");
+    const [partition] = table.partitions;
+    const key = { pk: { S: "a" }, sk: { N: "1" } };
+    const other = { pk: { S: "b" }, sk: { N: "1" } };
+    await put(table, { ...key, v: { N: "1" } });
+    // Two read-then-write transactions in one commit batch, then one that writes, reads its own write
+    // and writes again, then one that reads a missing item and inserts it, then a read-then-delete.
+    await Promise.all([
+      engine.transact((tx) => {
+        expect(tx.get(table, key)).toEqual({ ...key, v: { N: "1" } });
+        tx.put(table, { ...key, v: { N: "2" } });
+      }),
+      engine.transact((tx) => {
+        expect(tx.get(table, key)).toEqual({ ...key, v: { N: "2" } });
+        tx.put(table, { ...key, v: { N: "3" } });
+      }),
+    ]);
+    await engine.transact((tx) => {
+      tx.put(table, { ...key, v: { N: "4" } });
+      expect(tx.get(table, key)).toEqual({ ...key, v: { N: "4" } });
+      tx.put(table, { ...key, v: { N: "5" } });
+    });
+    await engine.transact((tx) => {
+      expect(tx.get(table, other)).toBeUndefined();
+      expect(tx.get(table, other)).toBeUndefined();
+      tx.put(table, { ...other, v: { N: "1" } });
+    });
+    await engine.transact((tx) => {
+      expect(tx.get(table, key)).toEqual({ ...key, v: { N: "5" } });
+      tx.delete(table, key);
+    });
+    const records = engine.changes(table, partition!.id, 1, 100);
+    expect(records.map(({ kind, oldImage, newImage }) => [kind, oldImage?.v, newImage?.v])).toEqual([
+      ["MODIFY", { N: "1" }, { N: "2" }],
+      ["MODIFY", { N: "2" }, { N: "3" }],
+      ["MODIFY", { N: "3" }, { N: "5" }],
+      ["INSERT", undefined, { N: "1" }],
+      ["REMOVE", { N: "5" }, undefined],
+    ]);
+    expect(engine.partitionStats("t")[0]!.itemCount).toBe(1);
+  });
+
   it("keeps item counts and sizes per partition through puts, overwrites and deletes", async () => {
     const table = await createTable("t");
     const random = new SeededRandom(5);
