@@ -13,7 +13,7 @@
  * and answers any other with a 500 the client may treat as DynamoDB's own InternalServerError.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { Counter, Registry } from "prom-client";
@@ -24,6 +24,13 @@ import { DynamoError } from "../errors.js";
 import { segmentHashRange } from "../partitions/index.js";
 import { metaGroup, partitionGroupName, partitionIndexOfKey } from "./partition-groups.js";
 import { type NodeStatus, readYourWritesHeader, validateOnlyHeader } from "./storage-node.js";
+import {
+  type InFlightNodeRequest,
+  type NodeAddress,
+  type NodeResponse,
+  nodeAddress,
+  requestNode,
+} from "./transport.js";
 
 export interface RouterOptions {
   port: number;
@@ -37,7 +44,7 @@ export interface RouterOptions {
   retryBudgetMs?: number;
   /** Attempts per client request at most (each attempt is one node request). Default 200. */
   maxAttempts?: number;
-  /** Time allowed for one node request. Default 15000 ms. */
+  /** Time one node request's connection may stay silent before the request fails. Default 15000 ms. */
   nodeRequestTimeoutMs?: number;
   /**
    * While a node request waits, how often the router checks that the node still answers a status
@@ -71,6 +78,18 @@ const jsonContentType = "application/x-amz-json-1.0";
 const noLeaderBackoffMs = 50;
 /** Time allowed for one node to answer a status request of the admin view. */
 const statusTimeoutMs = 1_000;
+/**
+ * Connections to one node for forwarded requests: beyond it, requests wait in the pool for a free
+ * connection (watched by the node's liveness check all the same).
+ */
+const maxConnectionsPerNode = 256;
+/**
+ * Connections to one node for status, catalog and liveness requests, apart from forwarded ones so that
+ * a liveness check never waits behind the requests it watches.
+ */
+const maxControlConnectionsPerNode = 4;
+/** Largest answer a node's status or catalog request may give. */
+const maxControlResponseBytes = 16 * 1024 * 1024;
 /** BatchWriteItem's own bound: a larger batch goes unsplit, for the node to refuse. */
 const maxBatchWriteRequests = 25;
 
@@ -81,9 +100,21 @@ const reads = new Set(["GetItem", "Query", "Scan", "BatchGetItem", "TransactGetI
 
 type Target = { group: string } | "any";
 
-interface NodeAnswer {
-  status: number;
-  body: string;
+type NodeAnswer = NodeResponse;
+
+/** The router's view of one node: its address, and its requests in flight with their liveness check. */
+interface NodeLink {
+  address: NodeAddress;
+  inFlight: Set<InFlightNodeRequest>;
+  /** Runs while requests are in flight, every `livenessCheckMs`. */
+  livenessTimer: NodeJS.Timeout | undefined;
+  checking: boolean;
+}
+
+/** Raised on a request to a node that failed its liveness check while the request waited. */
+class NodeUnreachableError extends Error {
+  readonly code = "NODE_UNREACHABLE";
+  override readonly name = "NodeUnreachableError";
 }
 
 class RequestTooLargeError extends Error {}
@@ -133,9 +164,9 @@ function isRepeatable(operation: string, input: Record<string, unknown>): boolea
   return (operation === "PutItem" || operation === "DeleteItem") && !hasCondition(input);
 }
 
-/** Whether a failed fetch certainly never reached the node. */
+/** Whether a failed node request certainly never reached the node. */
 function neverSent(error: unknown): boolean {
-  const code = (error as { cause?: { code?: string } })?.cause?.code;
+  const code = (error as { code?: string })?.code;
   return code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH";
 }
 
@@ -154,6 +185,29 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const keySchemas = new Map<string, KeySchema>();
   let partitions: number | undefined;
   let roundRobin = 0;
+  const forwardAgent = new Agent({ keepAlive: true, maxSockets: maxConnectionsPerNode });
+  const controlAgent = new Agent({ keepAlive: true, maxSockets: maxControlConnectionsPerNode });
+  const links = new Map<string, NodeLink>(
+    nodeIds.map((node) => [
+      node,
+      {
+        address: nodeAddress(options.nodes.get(node)!),
+        inFlight: new Set(),
+        livenessTimer: undefined,
+        checking: false,
+      },
+    ]),
+  );
+
+  /** A status or catalog request to `node`. */
+  function askNode(node: string, path: string): Promise<NodeResponse> {
+    return requestNode(controlAgent, links.get(node)!.address, {
+      method: "GET",
+      path,
+      timeoutMs: statusTimeoutMs,
+      maxResponseBytes: maxControlResponseBytes,
+    }).answer;
+  }
 
   const registry = new Registry();
   registry.setDefaultLabels({ service: "storage-router" });
@@ -193,10 +247,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   async function refreshCatalog(): Promise<void> {
     for (const node of nodeIds) {
       try {
-        const response = await fetch(`${options.nodes.get(node)}/cluster/tables`, {
-          signal: AbortSignal.timeout(statusTimeoutMs),
-        });
-        const catalog = (await response.json()) as {
+        const response = await askNode(node, "/cluster/tables");
+        if (response.status !== 200) continue;
+        const catalog = JSON.parse(response.body) as {
           partitions: number;
           tables: { name: string; keySchema: KeySchema }[];
         };
@@ -235,22 +288,55 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   }
 
   /**
-   * The abort signal of one request to `node`: it fires after `nodeRequestTimeoutMs`, or as soon as
-   * the node fails a liveness check. Without the checks, a request to a node cut off the network
-   * would wait out the whole timeout, longer than the retry budget, though a new leader is elected
-   * within about a second; a node that is merely slow still answers its status and keeps the request.
+   * While requests to a node are in flight, the router asks the node for its status every
+   * `livenessCheckMs`; a node that does not answer within about a second loses every request that was
+   * already in flight when the check began. Without the checks, a request to a node cut off the
+   * network would wait out the whole timeout, longer than the retry budget, though a new leader is
+   * elected within about a second; a node that is merely slow still answers its status and keeps its
+   * requests. One timer per node serves all its requests, and stops once none is in flight.
    */
-  function untilUnreachable(node: string): { signal: AbortSignal; stop(): void } {
-    const unreachable = new AbortController();
-    const check = setInterval(() => {
-      fetch(`${options.nodes.get(node)}/cluster/status`, { signal: AbortSignal.timeout(statusTimeoutMs) })
-        .then((response) => response.body?.cancel())
-        .catch(() => unreachable.abort(new Error(`storage node ${node} did not answer a liveness check`)));
-    }, livenessCheckMs);
-    return {
-      signal: AbortSignal.any([unreachable.signal, AbortSignal.timeout(nodeRequestTimeoutMs)]),
-      stop: () => clearInterval(check),
-    };
+  function checkLiveness(node: string, link: NodeLink): void {
+    if (link.inFlight.size === 0) {
+      clearInterval(link.livenessTimer);
+      link.livenessTimer = undefined;
+      return;
+    }
+    if (link.checking) return;
+    link.checking = true;
+    const watched = [...link.inFlight];
+    askNode(node, "/cluster/status").then(
+      () => {
+        link.checking = false;
+      },
+      () => {
+        link.checking = false;
+        const error = new NodeUnreachableError(`storage node ${node} did not answer a liveness check`);
+        for (const request of watched) request.abort(error);
+      },
+    );
+  }
+
+  /** Sends one attempt to `node`, watched by the node's liveness check while it waits. */
+  async function sendToNode(
+    node: string,
+    headers: Record<string, string>,
+    body: string,
+  ): Promise<NodeAnswer> {
+    const link = links.get(node)!;
+    const request = requestNode(forwardAgent, link.address, {
+      method: "POST",
+      path: "/cluster/dynamodb",
+      headers,
+      body,
+      timeoutMs: nodeRequestTimeoutMs,
+    });
+    link.inFlight.add(request);
+    link.livenessTimer ??= setInterval(() => checkLiveness(node, link), livenessCheckMs);
+    try {
+      return await request.answer;
+    } finally {
+      link.inFlight.delete(request);
+    }
   }
 
   /** Sends one request to nodes until one answers it for good, within the retry budget. */
@@ -262,26 +348,20 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     validateOnly = false,
   ): Promise<NodeAnswer> {
     const deadline = Date.now() + retryBudgetMs;
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "x-amz-target": operation,
+      ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
+      // A GetItem already goes to its leader, which holds every acknowledged write.
+      ...(eventualReads === "leader" && operation !== "GetItem" ? { [readYourWritesHeader]: "1" } : {}),
+    };
     let last: NodeAnswer | undefined;
     let node = pick(target);
     for (let attempt = 0; attempt < maxAttempts && Date.now() < deadline; attempt++) {
-      const attemptSignal = untilUnreachable(node);
-      let response: Response;
+      let response: NodeAnswer;
       try {
-        response = await fetch(`${options.nodes.get(node)}/cluster/dynamodb`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "x-amz-target": operation,
-            ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
-            // A GetItem already goes to its leader, which holds every acknowledged write.
-            ...(eventualReads === "leader" && operation !== "GetItem" ? { [readYourWritesHeader]: "1" } : {}),
-          },
-          body,
-          signal: attemptSignal.signal,
-        });
+        response = await sendToNode(node, headers, body);
       } catch (error) {
-        attemptSignal.stop();
         downUntil.set(node, Date.now() + downNodeSkipMs);
         if (target !== "any" && leaders.get(target.group) === node) leaders.delete(target.group);
         if (!neverSent(error) && !repeatable) {
@@ -298,7 +378,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
         node = pick(target, node);
         continue;
       }
-      const text = await response.text().finally(attemptSignal.stop);
+      const text = response.body;
       if (response.status === 421) {
         retries.inc({ reason: "not_leader" });
         const answer = JSON.parse(text) as { group?: string; leaderHint?: string };
@@ -312,7 +392,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
           new DynamoError("ServiceUnavailable", "The partition has no leader yet.", 503),
         );
         const next = group === undefined ? anyNode(node) : pick({ group }, node);
-        if (next === node || answer.leaderHint === undefined || isDown(next)) {
+        // Only a hint at a leader the router can reach is news worth an immediate retry; otherwise
+        // (no hint, or a hint at a dead leader) an election is running, and asking the other
+        // replicas again at once would spend the attempts before it ends.
+        if (next === node || next !== answer.leaderHint || isDown(next)) {
           await new Promise((resolve) => setTimeout(resolve, noLeaderBackoffMs));
         }
         node = next;
@@ -432,16 +515,18 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
         throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
       }
       operation = name;
+      // The node parses the client's own text: serializing the parsed input again would cost as much.
+      const text = body.length === 0 ? "{}" : body.toString("utf8");
       let input: unknown;
       try {
-        input = body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+        input = JSON.parse(text);
       } catch {
         throw new DynamoError("SerializationException", "The request body is not valid JSON.");
       }
       if (input === null || typeof input !== "object" || Array.isArray(input)) {
         throw new DynamoError("SerializationException", "The request body must be a JSON object.");
       }
-      answer = await route(operation, input as Record<string, unknown>, JSON.stringify(input));
+      answer = await route(operation, input as Record<string, unknown>, text);
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         response.setHeader("connection", "close");
@@ -466,10 +551,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     const entries = await Promise.all(
       nodeIds.map(async (node) => {
         try {
-          const response = await fetch(`${options.nodes.get(node)}/cluster/status`, {
-            signal: AbortSignal.timeout(statusTimeoutMs),
-          });
-          return [node, (await response.json()) as NodeStatus] as const;
+          const response = await askNode(node, "/cluster/status");
+          if (response.status !== 200) return [node, undefined] as const;
+          return [node, JSON.parse(response.body) as NodeStatus] as const;
         } catch {
           return [node, undefined] as const;
         }
@@ -577,6 +661,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       const timer = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;
       clearTimeout(timer);
+      for (const link of links.values()) clearInterval(link.livenessTimer);
+      forwardAgent.destroy();
+      controlAgent.destroy();
     },
   };
 }

@@ -12,7 +12,7 @@
  *
  * The internal API trusts its callers: bind it to a private network (see README.md).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -43,7 +43,7 @@ import {
 } from "./transaction-calls.js";
 import { transactionConflict } from "./transaction-conflicts.js";
 import { TransactionParticipant } from "./transaction-participant.js";
-import { PeerTransport, raftMessagesPath } from "./transport.js";
+import { nodeAddress, PeerTransport, raftMessagesPath, requestNode } from "./transport.js";
 import { decodeBatch } from "./wire.js";
 
 export interface StorageNodeOptions {
@@ -101,8 +101,12 @@ const maxSnapshotAttempts = 10;
 const snapshotRetryPauseMs = 20;
 /** How often a node looks for transaction locks whose coordinator went silent. Milliseconds. */
 const lockRecoveryIntervalMs = 1_000;
-/** Time allowed for a follower's read-index request to the leader. */
+/** Time a follower's read-index request to the leader may stay unanswered. */
 const readIndexRequestTimeoutMs = 5_000;
+/** Connections kept to each other node for read-index requests; more requests wait for one. */
+const maxReadIndexConnectionsPerPeer = 16;
+/** Largest answer to a read-index request (a small JSON object). */
+const maxReadIndexResponseBytes = 4096;
 
 /**
  * A request carrying this header is validated as usual but writes nothing: it answers 200 `{}` where
@@ -186,6 +190,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   });
   const others = new Map([...options.peers].filter(([id]) => id !== options.nodeId));
   const transport = new PeerTransport({ nodeId: options.nodeId, peerUrls: others });
+  const readIndexAgent = new Agent({ keepAlive: true, maxSockets: maxReadIndexConnectionsPerPeer });
+  const peerAddresses = new Map([...others].map(([id, url]) => [id, nodeAddress(url)]));
   const metrics = new StorageMetrics(engine);
   let server: Server | undefined;
 
@@ -267,16 +273,23 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       index = await replica.readIndex();
     } else {
       const leader = replica.leaderId;
-      const url = leader === undefined ? undefined : options.peers.get(leader);
-      if (url === undefined) throw new NotLeaderError(replica.group, undefined);
-      const response = await fetch(`${url}/cluster/read-index`, {
+      const address = leader === undefined ? undefined : peerAddresses.get(leader);
+      if (address === undefined) throw new NotLeaderError(replica.group, undefined);
+      const response = await requestNode(readIndexAgent, address, {
         method: "POST",
+        path: "/cluster/read-index",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ group: replica.group }),
-        signal: AbortSignal.timeout(readIndexRequestTimeoutMs),
-      }).catch(() => undefined);
-      const answer = (await response?.json().catch(() => undefined)) as { index?: number } | undefined;
-      if (response?.status !== 200 || typeof answer?.index !== "number") {
+        timeoutMs: readIndexRequestTimeoutMs,
+        maxResponseBytes: maxReadIndexResponseBytes,
+      }).answer.catch(() => undefined);
+      let answer: { index?: number } | undefined;
+      try {
+        answer = response?.status === 200 ? (JSON.parse(response.body) as { index?: number }) : undefined;
+      } catch {
+        answer = undefined;
+      }
+      if (typeof answer?.index !== "number") {
         throw new NotLeaderError(replica.group, leader);
       }
       index = answer.index;
@@ -544,6 +557,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       clearInterval(lockRecovery);
       await Promise.all([...groups.values()].map((replica) => replica.close()));
       transport.close();
+      readIndexAgent.destroy();
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
       server!.closeAllConnections();
       await closed;
