@@ -27,5 +27,20 @@ export type { RunningService, ShutdownOutcome, StartOptions } from "./lifecycle/
 export { startService } from "./lifecycle/start-service.js";
 export type { Logger, LoggerOptions } from "./logging/logger.js";
 export { requestDurationBucketsSeconds, unmatchedRoute } from "./metrics/http-metrics.js";
+export type {
+  PlainCounterOptions,
+  PlainCounterSeries,
+  PlainHistogramOptions,
+  PlainHistogramSeries,
+  PlainSeriesLabels,
+  PlainSeriesSource,
+  RecordedHistogramSeries,
+} from "./metrics/plain-series.js";
+export {
+  emptyHistogramSeries,
+  recordSeconds,
+  registerPlainCounter,
+  registerPlainHistogram,
+} from "./metrics/plain-series.js";
 export type { Service, ServiceOptions } from "./service.js";
 export { createService } from "./service.js";

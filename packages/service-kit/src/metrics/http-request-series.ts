@@ -4,9 +4,17 @@
  * scraped. prom-client's own Counter and Histogram build a labels object and hash it into a string on every
  * `inc` and `observe` (children from `labels()` do too), which cost close to a microsecond per request;
  * here a request costs three Map lookups and a few additions. The exposition is the one prom-client's
- * Counter and Histogram give for the same observations (the tests compare the two).
+ * Counter and Histogram give for the same observations (the tests compare the two; see `plain-series.ts`).
  */
-import type { Metric, Registry } from "prom-client";
+import type { Registry } from "prom-client";
+import {
+  emptyHistogramSeries,
+  type PlainHistogramSeries,
+  type RecordedHistogramSeries,
+  recordSeconds,
+  registerPlainCounter,
+  registerPlainHistogram,
+} from "./plain-series.js";
 
 /** Series kept by default; see `HttpRequestSeriesOptions.maxSeries`. */
 export const defaultMaxHttpSeries = 10_000;
@@ -34,18 +42,12 @@ export type HttpSeriesLabels = {
 };
 
 /** One (route, method, status) series as the exposition reads it. */
-export interface HttpSeries {
+export interface HttpSeries extends PlainHistogramSeries {
   readonly labels: HttpSeriesLabels;
-  readonly count: number;
-  readonly sumSeconds: number;
-  /** Requests per bucket, not cumulative; the last entry counts those above the largest bound. */
-  readonly bucketCounts: readonly number[];
 }
 
-interface Series extends HttpSeries {
-  count: number;
-  sumSeconds: number;
-  readonly bucketCounts: number[];
+interface Series extends RecordedHistogramSeries {
+  readonly labels: HttpSeriesLabels;
 }
 
 type SeriesByStatus = Map<number, Series>;
@@ -78,12 +80,7 @@ export class HttpRequestSeries {
   record(route: string, method: string, statusCode: number, durationSeconds: number): void {
     const series =
       this.#byRoute.get(route)?.get(method)?.get(statusCode) ?? this.#addSeries(route, method, statusCode);
-    series.count += 1;
-    series.sumSeconds += durationSeconds;
-    const bounds = this.#bucketsSeconds;
-    let bucket = 0;
-    while (bucket < bounds.length && durationSeconds > (bounds[bucket] as number)) bucket++;
-    (series.bucketCounts[bucket] as number) += 1;
+    recordSeconds(series, this.#bucketsSeconds, durationSeconds);
   }
 
   /** Number of series kept, `route="overflow"` ones included. */
@@ -100,19 +97,22 @@ export class HttpRequestSeries {
 
   /** Registers `http_requests_total` and `http_request_duration_seconds` in `registry`. */
   registerIn(registry: Registry): void {
-    // The registry needs only what `RequestsTotal` and `RequestDurations` implement; prom-client's types
-    // name its own four classes instead of that shape.
-    registry.registerMetric(new RequestsTotal(this) as unknown as Metric);
-    registry.registerMetric(new RequestDurations(this) as unknown as Metric);
+    registerPlainCounter(registry, {
+      name: "http_requests_total",
+      help: "HTTP requests answered, by route pattern, method and status.",
+      source: this,
+    });
+    registerPlainHistogram(registry, {
+      name: "http_request_duration_seconds",
+      help: "Time from receiving an HTTP request to finishing its response, in seconds.",
+      bucketsSeconds: this.#bucketsSeconds,
+      source: this,
+    });
   }
 
   /** Every series in the order of its first request. */
   get series(): readonly HttpSeries[] {
     return this.#series;
-  }
-
-  get bucketsSeconds(): readonly number[] {
-    return this.#bucketsSeconds;
   }
 
   #addSeries(route: string, method: string, statusCode: number): Series {
@@ -133,114 +133,13 @@ export class HttpRequestSeries {
       byStatus = new Map();
       byMethod.set(method, byStatus);
     }
-    const series: Series = {
-      labels: { route, method, status: String(statusCode) },
-      count: 0,
-      sumSeconds: 0,
-      bucketCounts: new Array<number>(this.#bucketsSeconds.length + 1).fill(0),
-    };
+    const series: Series = emptyHistogramSeries(
+      { route, method, status: String(statusCode) },
+      this.#bucketsSeconds,
+    );
     byStatus.set(statusCode, series);
     this.#series.push(series);
     if (route === overflowRoute) this.#overflowSeriesCount++;
     return series;
-  }
-}
-
-/** One sample as prom-client's Registry formats it: `labels` first, then `sharedLabels`. */
-interface Sample {
-  value: number;
-  labels: Readonly<Record<string, string | number>>;
-  sharedLabels?: HttpSeriesLabels;
-  metricName?: string;
-  exemplar?: null;
-}
-
-interface MetricSnapshot {
-  name: string;
-  help: string;
-  type: "counter" | "histogram";
-  values: Sample[];
-  aggregator: "sum";
-}
-
-const labelNames = ["route", "method", "status"] as const;
-
-/**
- * `http_requests_total`, read from the series. Like all the registry holds it has a writable `name`
- * (the OpenMetrics format renames counters) and `reset()`; it has no `inc`: only the hook records.
- */
-class RequestsTotal {
-  name = "http_requests_total";
-  readonly help = "HTTP requests answered, by route pattern, method and status.";
-  readonly type = "counter";
-  readonly aggregator = "sum";
-  readonly labelNames = labelNames;
-  readonly #series: HttpRequestSeries;
-
-  constructor(series: HttpRequestSeries) {
-    this.#series = series;
-  }
-
-  async get(): Promise<MetricSnapshot> {
-    const values = this.#series.series.map((series) => ({ value: series.count, labels: series.labels }));
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
-  }
-
-  reset(): void {
-    this.#series.reset();
-  }
-}
-
-/** `http_request_duration_seconds`, read from the series. */
-class RequestDurations {
-  name = "http_request_duration_seconds";
-  readonly help = "Time from receiving an HTTP request to finishing its response, in seconds.";
-  readonly type = "histogram";
-  readonly aggregator = "sum";
-  readonly labelNames = labelNames;
-  readonly #series: HttpRequestSeries;
-
-  constructor(series: HttpRequestSeries) {
-    this.#series = series;
-  }
-
-  /** The samples for the text format: the series' labels are shared by its bucket, sum and count lines. */
-  async getForPromString(): Promise<MetricSnapshot> {
-    const bucketName = `${this.name}_bucket`;
-    const values: Sample[] = [];
-    for (const series of this.#series.series) {
-      const sharedLabels = series.labels;
-      let cumulative = 0;
-      this.#series.bucketsSeconds.forEach((bound, index) => {
-        cumulative += series.bucketCounts[index] as number;
-        values.push({
-          labels: { le: bound },
-          sharedLabels,
-          value: cumulative,
-          metricName: bucketName,
-          exemplar: null,
-        });
-      });
-      values.push(
-        { labels: { le: "+Inf" }, sharedLabels, value: series.count, metricName: bucketName, exemplar: null },
-        { labels: {}, sharedLabels, value: series.sumSeconds, metricName: `${this.name}_sum` },
-        { labels: {}, sharedLabels, value: series.count, metricName: `${this.name}_count` },
-      );
-    }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
-  }
-
-  /** The samples for `registry.getMetricsAsJSON()`, each with all its labels. */
-  async get(): Promise<MetricSnapshot> {
-    const snapshot = await this.getForPromString();
-    snapshot.values = snapshot.values.map(({ sharedLabels, labels, ...sample }) => ({
-      ...sample,
-      labels: { ...labels, ...sharedLabels },
-    }));
-    return snapshot;
-  }
-
-  reset(): void {
-    this.#series.reset();
   }
 }

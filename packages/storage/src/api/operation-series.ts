@@ -6,7 +6,15 @@
  * costs a few Map lookups and additions. The exposition is the one prom-client's Counter and Histogram
  * give for the same observations (the tests compare the two).
  */
-import type { Metric, Registry } from "prom-client";
+import {
+  emptyHistogramSeries,
+  type PlainSeriesLabels,
+  type RecordedHistogramSeries,
+  recordSeconds,
+  registerPlainCounter,
+  registerPlainHistogram,
+} from "@hakobune/service-kit/metrics";
+import type { Registry } from "prom-client";
 
 /** Series kept per metric by default; see `OperationSeriesOptions.maxSeriesPerMetric`. */
 export const defaultMaxSeriesPerMetric = 10_000;
@@ -29,33 +37,23 @@ export const operationDurationBucketsSeconds: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 
-type Labels = Readonly<Record<string, string>>;
-
 interface CountSeries {
-  readonly labels: Labels;
-  value: number;
-}
-
-interface DurationSeries {
-  readonly labels: Labels;
+  readonly labels: PlainSeriesLabels;
   count: number;
-  sumSeconds: number;
-  /** Observations per bucket, not cumulative; the last entry counts those above the largest bound. */
-  readonly bucketCounts: number[];
 }
 
 /**
  * Series of one metric, by up to three label values, in the order of their first observation. The
  * second label is the table wherever a table is named, and is the one an overflow replaces.
  */
-class SeriesTable<S extends { readonly labels: Labels }> {
+class SeriesTable<S extends { readonly labels: PlainSeriesLabels }> {
   readonly #byFirst = new Map<string, Map<string, Map<string, S>>>();
-  readonly #create: (labels: Labels) => S;
+  readonly #create: (labels: PlainSeriesLabels) => S;
   readonly #labelNames: readonly string[];
   readonly #maxSeries: number;
   series: S[] = [];
 
-  constructor(labelNames: readonly string[], maxSeries: number, create: (labels: Labels) => S) {
+  constructor(labelNames: readonly string[], maxSeries: number, create: (labels: PlainSeriesLabels) => S) {
     this.#labelNames = labelNames;
     this.#maxSeries = maxSeries;
     this.#create = create;
@@ -106,7 +104,7 @@ class SeriesTable<S extends { readonly labels: Labels }> {
 /** The per-request series of one storage process. */
 export class OperationSeries {
   readonly #operations: SeriesTable<CountSeries>;
-  readonly #durations: SeriesTable<DurationSeries>;
+  readonly #durations: SeriesTable<RecordedHistogramSeries>;
   readonly #itemsRead: SeriesTable<CountSeries>;
 
   constructor(options: OperationSeriesOptions = {}) {
@@ -114,153 +112,43 @@ export class OperationSeries {
     if (!Number.isSafeInteger(maxSeriesPerMetric) || maxSeriesPerMetric < 1) {
       throw new RangeError(`maxSeriesPerMetric must be a positive integer, got ${maxSeriesPerMetric}`);
     }
-    const counter = (labels: Labels): CountSeries => ({ labels, value: 0 });
+    const counter = (labels: PlainSeriesLabels): CountSeries => ({ labels, count: 0 });
     this.#operations = new SeriesTable(["operation", "table", "outcome"], maxSeriesPerMetric, counter);
     // One series per operation name: the API's names and "unknown", never past the bound.
-    this.#durations = new SeriesTable(["operation"], Number.POSITIVE_INFINITY, (labels) => ({
-      labels,
-      count: 0,
-      sumSeconds: 0,
-      bucketCounts: new Array<number>(operationDurationBucketsSeconds.length + 1).fill(0),
-    }));
+    this.#durations = new SeriesTable(["operation"], Number.POSITIVE_INFINITY, (labels) =>
+      emptyHistogramSeries(labels, operationDurationBucketsSeconds),
+    );
     this.#itemsRead = new SeriesTable(["operation", "table"], maxSeriesPerMetric, counter);
   }
 
   /** Counts one answered request; `table` is already a label value (an existing table or "-"). */
   observe(operation: string, table: string, outcome: string, durationSeconds: number): void {
-    this.#operations.get(operation, table, outcome).value += 1;
-    const series = this.#durations.get(operation);
-    series.count += 1;
-    series.sumSeconds += durationSeconds;
-    let bucket = 0;
-    while (
-      bucket < operationDurationBucketsSeconds.length &&
-      durationSeconds > (operationDurationBucketsSeconds[bucket] as number)
-    ) {
-      bucket++;
-    }
-    (series.bucketCounts[bucket] as number) += 1;
+    this.#operations.get(operation, table, outcome).count += 1;
+    recordSeconds(this.#durations.get(operation), operationDurationBucketsSeconds, durationSeconds);
   }
 
   /** Adds `count` items read by `operation` from `table` (a label value). */
   countItemsRead(operation: string, table: string, count: number): void {
-    this.#itemsRead.get(operation, table).value += count;
+    this.#itemsRead.get(operation, table).count += count;
   }
 
   /** Registers the three metrics in `registry`, in the order their exposition has always had. */
   registerIn(registry: Registry): void {
-    // The registry needs only the shape these classes implement; prom-client's types name its own classes.
-    registry.registerMetric(
-      new CountMetric(
-        "storage_operations_total",
-        "DynamoDB API operations handled, by operation, table and outcome (ok or the error type).",
-        this.#operations,
-      ) as unknown as Metric,
-    );
-    registry.registerMetric(new DurationMetric(this.#durations) as unknown as Metric);
-    registry.registerMetric(
-      new CountMetric(
-        "storage_items_read_total",
-        "Items read from the store by Query, Scan and the Get operations, before filters.",
-        this.#itemsRead,
-      ) as unknown as Metric,
-    );
-  }
-}
-
-/** One sample as prom-client's Registry formats it: `labels` first, then `sharedLabels`. */
-interface Sample {
-  value: number;
-  labels: Readonly<Record<string, string | number>>;
-  sharedLabels?: Labels;
-  metricName?: string;
-  exemplar?: null;
-}
-
-interface MetricSnapshot {
-  name: string;
-  help: string;
-  type: "counter" | "histogram";
-  values: Sample[];
-  aggregator: "sum";
-}
-
-/**
- * A counter read from a series table. Like all the registry holds it has a writable `name` (the
- * OpenMetrics format renames counters) and `reset()`; it has no `inc`: only `OperationSeries` records.
- */
-class CountMetric {
-  readonly type = "counter";
-  readonly aggregator = "sum";
-  name: string;
-  readonly help: string;
-  readonly #series: SeriesTable<CountSeries>;
-
-  constructor(name: string, help: string, series: SeriesTable<CountSeries>) {
-    this.name = name;
-    this.help = help;
-    this.#series = series;
-  }
-
-  async get(): Promise<MetricSnapshot> {
-    const values = this.#series.series.map(({ value, labels }) => ({ value, labels: { ...labels } }));
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
-  }
-
-  reset(): void {
-    this.#series.reset();
-  }
-}
-
-/** `storage_operation_duration_seconds`, read from its series table. */
-class DurationMetric {
-  name = "storage_operation_duration_seconds";
-  readonly help = "Time from receiving a DynamoDB API request to sending its response.";
-  readonly type = "histogram";
-  readonly aggregator = "sum";
-  readonly #series: SeriesTable<DurationSeries>;
-
-  constructor(series: SeriesTable<DurationSeries>) {
-    this.#series = series;
-  }
-
-  /** The samples for the text format: the series' labels are shared by its bucket, sum and count lines. */
-  async getForPromString(): Promise<MetricSnapshot> {
-    const bucketName = `${this.name}_bucket`;
-    const values: Sample[] = [];
-    for (const series of this.#series.series) {
-      const sharedLabels = series.labels;
-      let cumulative = 0;
-      operationDurationBucketsSeconds.forEach((bound, index) => {
-        cumulative += series.bucketCounts[index] as number;
-        values.push({
-          labels: { le: bound },
-          sharedLabels,
-          value: cumulative,
-          metricName: bucketName,
-          exemplar: null,
-        });
-      });
-      values.push(
-        { labels: { le: "+Inf" }, sharedLabels, value: series.count, metricName: bucketName, exemplar: null },
-        { labels: {}, sharedLabels, value: series.sumSeconds, metricName: `${this.name}_sum` },
-        { labels: {}, sharedLabels, value: series.count, metricName: `${this.name}_count` },
-      );
-    }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
-  }
-
-  /** The samples for `registry.getMetricsAsJSON()`, each with all its labels. */
-  async get(): Promise<MetricSnapshot> {
-    const snapshot = await this.getForPromString();
-    snapshot.values = snapshot.values.map(({ sharedLabels, labels, ...sample }) => ({
-      ...sample,
-      labels: { ...labels, ...sharedLabels },
-    }));
-    return snapshot;
-  }
-
-  reset(): void {
-    this.#series.reset();
+    registerPlainCounter(registry, {
+      name: "storage_operations_total",
+      help: "DynamoDB API operations handled, by operation, table and outcome (ok or the error type).",
+      source: this.#operations,
+    });
+    registerPlainHistogram(registry, {
+      name: "storage_operation_duration_seconds",
+      help: "Time from receiving a DynamoDB API request to sending its response.",
+      bucketsSeconds: operationDurationBucketsSeconds,
+      source: this.#durations,
+    });
+    registerPlainCounter(registry, {
+      name: "storage_items_read_total",
+      help: "Items read from the store by Query, Scan and the Get operations, before filters.",
+      source: this.#itemsRead,
+    });
   }
 }

@@ -42,9 +42,21 @@ export interface StorageServer {
   close(drainTimeoutMs?: number): Promise<void>;
 }
 
-class RequestTooLargeError extends Error {}
+/** Raised by `readRequestBody` on a body larger than `maxRequestBytes`. */
+export class RequestTooLargeError extends Error {
+  readonly code = "REQUEST_TOO_LARGE";
+  override readonly name = "RequestTooLargeError";
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+  constructor() {
+    super(`Request body exceeds ${maxRequestBytes} bytes.`);
+  }
+}
+
+/**
+ * Reads a DynamoDB API request's body, refusing one over `maxRequestBytes` (declared or sent) with a
+ * `RequestTooLargeError`.
+ */
+export function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(request.headers["content-length"] ?? 0);
     if (declared > maxRequestBytes) {
@@ -116,7 +128,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     let table = "";
     let outcome = "ok";
     try {
-      const body = await readBody(request);
+      const body = await readRequestBody(request);
       const target = String(request.headers["x-amz-target"] ?? "");
       verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
       if (!target.startsWith(targetPrefix) || !Object.hasOwn(operations, target.slice(targetPrefix.length))) {
@@ -141,11 +153,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
         outcome = "RequestTooLarge";
         // The rest of the body is never read: the connection closes once the answer is sent.
         response.setHeader("connection", "close");
-        sendError(
-          response,
-          new DynamoError("RequestTooLarge", `Request body exceeds ${maxRequestBytes} bytes.`, 413),
-          requestId,
-        );
+        sendError(response, new DynamoError("RequestTooLarge", error.message, 413), requestId);
       } else if (error instanceof DynamoError) {
         outcome = error.type;
         sendError(response, error, requestId);

@@ -18,6 +18,7 @@ import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { Counter, Registry } from "prom-client";
 import { operations } from "../api/operations/index.js";
+import { RequestTooLargeError, readRequestBody } from "../api/server.js";
 import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "../api/sigv4.js";
 import type { KeySchema } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
@@ -69,8 +70,6 @@ export interface Router {
   close(): Promise<void>;
 }
 
-/** DynamoDB's cap on a request body. */
-const maxRequestBytes = 16 * 1024 * 1024;
 const targetPrefix = "DynamoDB_20120810.";
 const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
 const jsonContentType = "application/x-amz-json-1.0";
@@ -115,32 +114,6 @@ interface NodeLink {
 class NodeUnreachableError extends Error {
   readonly code = "NODE_UNREACHABLE";
   override readonly name = "NodeUnreachableError";
-}
-
-class RequestTooLargeError extends Error {}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (Number(request.headers["content-length"] ?? 0) > maxRequestBytes) {
-      reject(new RequestTooLargeError());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const collect = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxRequestBytes) {
-        chunks.push(chunk);
-        return;
-      }
-      request.off("data", collect);
-      chunks.length = 0;
-      reject(new RequestTooLargeError());
-    };
-    request.on("data", collect);
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
 }
 
 function dynamoErrorAnswer(error: DynamoError): NodeAnswer {
@@ -507,7 +480,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     let operation = "unknown";
     let answer: NodeAnswer;
     try {
-      const body = await readBody(request);
+      const body = await readRequestBody(request);
       verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
       const target = String(request.headers["x-amz-target"] ?? "");
       const name = target.slice(targetPrefix.length);
@@ -530,9 +503,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     } catch (error) {
       if (error instanceof RequestTooLargeError) {
         response.setHeader("connection", "close");
-        answer = dynamoErrorAnswer(
-          new DynamoError("RequestTooLarge", `Request body exceeds ${maxRequestBytes} bytes.`, 413),
-        );
+        answer = dynamoErrorAnswer(new DynamoError("RequestTooLarge", error.message, 413));
       } else if (error instanceof DynamoError) {
         answer = dynamoErrorAnswer(error);
       } else {
