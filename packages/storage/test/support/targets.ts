@@ -75,11 +75,11 @@ export async function startTarget(kind: TargetKind = selectedTargetKind()): Prom
       dirname(createRequire(import.meta.url).resolve("amplify-dynamodb-simulator/package.json")),
       "emulator",
     );
-    // DynamoDB Local has no option to choose its listening address; it binds every interface.
+    // DynamoDB Local has no option to choose its listening address; it binds every interface. Its native
+    // SQLite library is found next to sqlite4java.jar in DynamoDBLocal_lib, so no library path is given.
     child = spawn(
       "java",
       [
-        `-Djava.library.path=${join(emulatorDir, "DynamoDBLocal_lib")}`,
         "-jar",
         join(emulatorDir, "DynamoDBLocal.jar"),
         "-inMemory",
