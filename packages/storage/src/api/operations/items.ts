@@ -100,20 +100,26 @@ function withCapacity(output: Record<string, unknown>, capacity: unknown) {
   return output;
 }
 
-export async function putItem(context: OperationContext, input: Input) {
+/**
+ * PutItem and DeleteItem: one write decided against the item's current state, under its condition, in
+ * one engine transaction.
+ */
+async function conditionalWrite(context: OperationContext, input: Input, kind: "put" | "delete") {
   rejectNonExpressionMembers(input);
   const table = requireTable(context.engine, tableName(input));
   const expressions = expressionContext(input, conditionMembers);
-  const item = checkItem(table, input.Item);
+  const item = kind === "put" ? checkItem(table, input.Item) : undefined;
+  const key = item ?? checkKey(table, input.Key);
   const condition = parseOptionalCondition(input, expressions);
   expressions.assertAllUsed();
   const returns = returnValues(input, ["NONE", "ALL_OLD"] as const);
   const returnOldOnFailure = onConditionFailure(input) === "ALL_OLD";
   const mode = capacityMode(input);
   const old = await context.engine.transact((tx) => {
-    const current = tx.get(table, item);
+    const current = tx.get(table, key);
     if (condition && !evaluateCondition(condition, current)) failCondition(current, returnOldOnFailure);
-    tx.put(table, item);
+    if (item) tx.put(table, item);
+    else if (current) tx.delete(table, key);
     return current;
   });
   const output: Record<string, unknown> = {};
@@ -122,6 +128,10 @@ export async function putItem(context: OperationContext, input: Input) {
     output,
     consumedCapacityOf(mode, table.name, () => writeUnits(Math.max(sizeOf(old), sizeOf(item)))),
   );
+}
+
+export function putItem(context: OperationContext, input: Input) {
+  return conditionalWrite(context, input, "put");
 }
 
 export async function getItem(context: OperationContext, input: Input) {
@@ -143,28 +153,8 @@ export async function getItem(context: OperationContext, input: Input) {
   );
 }
 
-export async function deleteItem(context: OperationContext, input: Input) {
-  rejectNonExpressionMembers(input);
-  const table = requireTable(context.engine, tableName(input));
-  const expressions = expressionContext(input, conditionMembers);
-  const key = checkKey(table, input.Key);
-  const condition = parseOptionalCondition(input, expressions);
-  expressions.assertAllUsed();
-  const returns = returnValues(input, ["NONE", "ALL_OLD"] as const);
-  const returnOldOnFailure = onConditionFailure(input) === "ALL_OLD";
-  const mode = capacityMode(input);
-  const old = await context.engine.transact((tx) => {
-    const current = tx.get(table, key);
-    if (condition && !evaluateCondition(condition, current)) failCondition(current, returnOldOnFailure);
-    if (current) tx.delete(table, key);
-    return current;
-  });
-  const output: Record<string, unknown> = {};
-  if (returns === "ALL_OLD" && old) output.Attributes = old;
-  return withCapacity(
-    output,
-    consumedCapacityOf(mode, table.name, () => writeUnits(sizeOf(old))),
-  );
+export function deleteItem(context: OperationContext, input: Input) {
+  return conditionalWrite(context, input, "delete");
 }
 
 /** Parses an UpdateExpression and rejects one that would change a key attribute. */
