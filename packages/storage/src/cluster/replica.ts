@@ -387,9 +387,10 @@ export class Replica {
     const index = status.appliedIndex;
     if (index - status.snapshotIndex < this.#compactEveryEntries) return;
     const term = this.#node.termAt(index);
-    if (term === undefined) return;
+    const config = this.#node.configurationAt(index);
+    if (term === undefined || config === undefined) return;
     const data = this.#stateMachine.snapshot();
-    await this.#disk.compact(this.group, { index, term, data });
+    await this.#disk.compact(this.group, { index, term, config, data });
     this.#node.compact(index, data);
   }
 }

@@ -1,4 +1,10 @@
 /** Raft replication for one partition's group of replicas: a pure state machine driven by the caller. */
+export {
+  type ConfigChange,
+  type ConfigChangeProblem,
+  type Configuration,
+  decodeConfiguration,
+} from "./configuration.js";
 export * from "./errors.js";
 export * from "./messages.js";
 export {
@@ -9,6 +15,8 @@ export {
 } from "./options.js";
 export type { ProgressState } from "./progress.js";
 export {
+  type ConfigChangeRefusalCode,
+  type ConfigChangeResult,
   type FollowerStatus,
   type ProposeResult,
   RaftNode,

@@ -3,9 +3,19 @@
  * entries after it, with two cursors the `Ready` loop moves. `persistedIndex`: everything up to it is
  * durable on this node's disk; entries after it go into the next `Ready`. `applied`: everything up to
  * it has been handed to the state machine and acknowledged with `advance`.
+ *
+ * The log also knows the group's configuration at every index it holds: the snapshot's, changed by
+ * each "config" entry after it. Truncating a config entry therefore reverts to the configuration before
+ * it, as the single-server change rules require.
  */
+import { type Configuration, decodeConfiguration } from "./configuration.js";
 import { RaftInvariantError } from "./errors.js";
 import type { Entry, Snapshot } from "./messages.js";
+
+interface ConfigAt {
+  readonly index: number;
+  readonly config: Configuration;
+}
 
 /** Where a follower's log may still match the leader's; see `RaftLog.findConflictByTerm`. */
 export interface LogPosition {
@@ -23,10 +33,16 @@ export class RaftLog {
   #persistedIndex: number;
   #committed: number;
   #applied: number;
+  /**
+   * The config entries after the snapshot, in index order; never longer than the log, as compaction
+   * folds the old ones into the snapshot's configuration.
+   */
+  #configs: ConfigAt[] = [];
 
   constructor(snapshot: Snapshot, entries: readonly Entry[], committed: number, applied: number) {
     this.#snapshot = snapshot;
     this.#entries = [...entries];
+    this.#recordConfigs(entries);
     this.#persistedIndex = this.lastIndex();
     this.#committed = committed;
     this.#applied = applied;
@@ -69,6 +85,26 @@ export class RaftLog {
   entry(index: number): Entry | undefined {
     if (index <= this.#snapshot.index) return undefined;
     return this.#entries[index - this.#snapshot.index - 1];
+  }
+
+  /** The configuration in force at `index`; undefined when `index` is before the snapshot or past the end. */
+  configurationAt(index: number): Configuration | undefined {
+    if (index < this.#snapshot.index || index > this.lastIndex()) return undefined;
+    for (let k = this.#configs.length - 1; k >= 0; k--) {
+      const change = this.#configs[k]!;
+      if (change.index <= index) return change.config;
+    }
+    return this.#snapshot.config;
+  }
+
+  /** The newest configuration in the log, in force from the moment it was appended. */
+  latestConfiguration(): Configuration {
+    return this.#configs.at(-1)?.config ?? this.#snapshot.config;
+  }
+
+  /** Index of the newest config entry still in the log (not compacted), or 0 when there is none. */
+  latestConfigIndex(): number {
+    return this.#configs.at(-1)?.index ?? 0;
   }
 
   matchTerm(index: number, term: number): boolean {
@@ -148,6 +184,16 @@ export class RaftLog {
     this.#entries.length = after - this.#snapshot.index;
     for (const entry of entries) this.#entries.push(entry);
     this.#persistedIndex = Math.min(this.#persistedIndex, after);
+    while ((this.#configs.at(-1)?.index ?? 0) > after) this.#configs.pop();
+    this.#recordConfigs(entries);
+  }
+
+  #recordConfigs(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.kind === "config") {
+        this.#configs.push({ index: entry.index, config: decodeConfiguration(entry.data) });
+      }
+    }
   }
 
   commitTo(index: number): boolean {
@@ -215,6 +261,7 @@ export class RaftLog {
     this.#snapshot = snapshot;
     this.#snapshotPersisted = false;
     this.#entries = [];
+    this.#configs = [];
     this.#persistedIndex = snapshot.index;
     this.#committed = snapshot.index;
   }
@@ -222,8 +269,12 @@ export class RaftLog {
   /** Discards the entries up to `index`, which the caller has captured durably in `data`. */
   compact(index: number, data: Uint8Array): void {
     const term = this.term(index);
-    if (term === undefined) throw new RaftInvariantError(`cannot compact at unknown index ${index}`);
+    const config = this.configurationAt(index);
+    if (term === undefined || config === undefined) {
+      throw new RaftInvariantError(`cannot compact at unknown index ${index}`);
+    }
     this.#entries = this.#entries.slice(index - this.#snapshot.index);
-    this.#snapshot = { index, term, data };
+    this.#configs = this.#configs.filter((change) => change.index > index);
+    this.#snapshot = { index, term, config, data };
   }
 }

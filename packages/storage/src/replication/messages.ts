@@ -5,14 +5,18 @@
  * never be mutated.
  */
 
+import type { Configuration } from "./configuration.js";
+
 /** A member of a replication group (for storage, the storage node's id). */
 export type NodeId = string;
 
 /**
  * `command`: a client proposal, applied to the state machine. `noop`: the empty entry a new leader
- * appends so that it can commit the entries of earlier terms (§5.4.2); appliers skip it.
+ * appends so that it can commit the entries of earlier terms (§5.4.2). `config`: a membership change,
+ * whose data is the whole new configuration (`decodeConfiguration`); it takes effect on each node as
+ * soon as it is in that node's log. State machines skip `noop` and `config`.
  */
-export type EntryKind = "command" | "noop";
+export type EntryKind = "command" | "noop" | "config";
 
 export interface Entry {
   /** Position in the log, from 1. */
@@ -42,6 +46,8 @@ export interface Snapshot {
   readonly index: number;
   /** Term of the entry at `index`. */
   readonly term: number;
+  /** The group's configuration as of `index`, which the entries after it may change. */
+  readonly config: Configuration;
   readonly data: Uint8Array;
 }
 
@@ -119,9 +125,6 @@ export type Message =
   | HeartbeatRequest
   | HeartbeatResponse
   | SnapshotRequest;
-
-/** The empty snapshot every log starts from. */
-export const emptySnapshot: Snapshot = Object.freeze({ index: 0, term: 0, data: new Uint8Array(0) });
 
 /** Total payload bytes of some entries, the unit of the byte bounds. */
 export function payloadBytes(entries: readonly Entry[]): number {

@@ -22,11 +22,14 @@ export interface RaftStorageState {
 }
 
 export interface RaftOptions {
-  /** This node's id; must be one of `peers`. */
+  /** This node's id; must be one of `peers` unless `peers` is empty. */
   id: NodeId;
   /**
-   * Every member of the replication group, this node included. Membership is fixed for the life of
-   * the node: configuration changes are not supported.
+   * The voters the group was created with, this node included: the configuration at log index 0. It
+   * must be the same on every member and on every restart; later configurations come from the log
+   * and snapshots (`proposeConfigChange`), not from this option. A node joining an existing group
+   * passes `[]`: it stays a follower that never campaigns until the leader's entries or snapshot tell
+   * it the configuration.
    */
   peers: readonly NodeId[];
   /**
@@ -108,8 +111,10 @@ function validate(options: ResolvedRaftOptions): void {
     throw new RaftConfigError("id must be a non-empty string");
   if (new Set(options.peers).size !== options.peers.length)
     throw new RaftConfigError("peers must not repeat");
-  if (!options.peers.includes(options.id))
-    throw new RaftConfigError(`peers must include this node's id ${options.id}`);
+  if (options.peers.length > 0 && !options.peers.includes(options.id))
+    throw new RaftConfigError(`peers must include this node's id ${options.id} (or be empty to join)`);
+  if (options.peers.some((peer) => typeof peer !== "string" || peer === ""))
+    throw new RaftConfigError("peers must be non-empty strings");
   if (typeof options.random !== "function") throw new RaftConfigError("random must be a function");
   for (const name of [
     "electionTicks",

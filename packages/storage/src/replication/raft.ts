@@ -8,21 +8,38 @@
  * check-quorum keep a partitioned node from disrupting a healthy leader; a leader commits only entries
  * of its own term by counting replicas (§5.4.2) and counts itself only once its own entries are
  * durable; followers answer a rejected append with a hint that skips a whole conflicting term.
- * Membership is fixed: configuration changes and leadership transfer are not supported.
+ *
+ * Membership changes one server at a time (dissertation §4.1, see configuration.ts): a config entry
+ * takes effect on a node as soon as it is in its log, and a leader proposes the next change only once
+ * the previous one is committed and it has committed an entry of its own term. Any two configurations
+ * then differ by one server, so their majorities overlap. Leadership transfer is not supported.
  */
-import { RaftStorageError, RaftUsageError } from "./errors.js";
+import {
+  applyConfigChange,
+  type ConfigChange,
+  type ConfigChangeProblem,
+  type Configuration,
+  configurationOf,
+  encodeConfiguration,
+  isMember,
+  isUnknownConfiguration,
+  isVoter,
+  quorumOf,
+  unknownConfiguration,
+} from "./configuration.js";
+import { RaftInvariantError, RaftStorageError, RaftUsageError } from "./errors.js";
 import { RaftLog } from "./log.js";
 import {
   type AppendRequest,
   type AppendResponse,
   type Entry,
-  emptySnapshot,
   type HardState,
   type HeartbeatRequest,
   type HeartbeatResponse,
   type Message,
   type NodeId,
   payloadBytes,
+  type Snapshot,
   type SnapshotRequest,
   type VoteRequest,
   type VoteResponse,
@@ -58,6 +75,27 @@ export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
   | RaftRefusal;
 
+/**
+ * Why `proposeConfigChange` refused a change; nothing was appended. `ConfigChangeInProgress`: the
+ * previous change is not committed yet. `TermNotCommitted`: this leader has not yet committed an entry
+ * of its own term (retry in a moment). `RemovingLeader`: the leader cannot remove itself (remove the
+ * others; leadership transfer does not exist). The rest are explained at `ConfigChangeProblem`.
+ */
+export type ConfigChangeRefusalCode =
+  | "ConfigChangeInProgress"
+  | "TermNotCommitted"
+  | "RemovingLeader"
+  | ConfigChangeProblem;
+
+/**
+ * An accepted change is in the leader's log at `index` in `term`, and already in force there; like a
+ * proposal, it is committed when an entry with that index and term is applied.
+ */
+export type ConfigChangeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number }
+  | { readonly ok: false; readonly code: "NotLeader"; readonly leaderHint: NodeId | undefined }
+  | { readonly ok: false; readonly code: ConfigChangeRefusalCode };
+
 /** An accepted read appears later in `Ready.readStates` (or in `Ready.abandonedReads`). */
 export type ReadIndexResult = { readonly ok: true } | RaftRefusal;
 
@@ -81,15 +119,21 @@ export interface RaftStatus {
   readonly firstIndex: number;
   readonly lastIndex: number;
   readonly snapshotIndex: number;
-  /** On a leader, where each follower stands (its lag is `lastIndex - match`); empty otherwise. */
+  /** The newest configuration in this node's log (in force even if not committed yet). */
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /**
+   * On a leader, where each other voter and learner stands (its lag is `lastIndex - match`); empty
+   * otherwise. A learner has caught up once its `match` reaches the leader's `commitIndex`.
+   */
   readonly followers: readonly FollowerStatus[];
 }
+
+const configChangeTypes: ReadonlySet<string> = new Set(["addLearner", "promoteLearner", "removeNode"]);
 
 export class RaftNode {
   readonly #options: ResolvedRaftOptions;
   readonly #id: NodeId;
-  readonly #others: readonly NodeId[];
-  readonly #quorum: number;
   readonly #log: RaftLog;
 
   #term: number;
@@ -114,9 +158,9 @@ export class RaftNode {
   constructor(options: RaftOptions) {
     this.#options = resolveRaftOptions(options);
     this.#id = this.#options.id;
-    this.#others = this.#options.peers.filter((peer) => peer !== this.#id);
-    this.#quorum = Math.floor(this.#options.peers.length / 2) + 1;
-    const restored = restoreStorage(this.#options.storage);
+    const initial =
+      this.#options.peers.length === 0 ? unknownConfiguration : configurationOf(this.#options.peers);
+    const restored = restoreStorage(this.#options.storage, initial);
     this.#log = restored.log;
     this.#term = restored.hardState.term;
     this.#vote = restored.hardState.vote;
@@ -145,6 +189,7 @@ export class RaftNode {
     for (const [id, progress] of this.#progress) {
       followers.push({ id, match: progress.match, next: progress.next, state: progress.state });
     }
+    const config = this.#log.latestConfiguration();
     return {
       id: this.#id,
       role: this.#role,
@@ -157,6 +202,8 @@ export class RaftNode {
       firstIndex: this.#log.firstIndex(),
       lastIndex: this.#log.lastIndex(),
       snapshotIndex: this.#log.snapshot.index,
+      voters: config.voters,
+      learners: config.learners,
       followers,
     };
   }
@@ -171,15 +218,27 @@ export class RaftNode {
     return this.#log.term(index);
   }
 
+  /**
+   * The configuration in force at `index` (a snapshot taken there must carry it); undefined when
+   * `index` is compacted or past the end, or when this node joined and has not learned it yet.
+   */
+  configurationAt(index: number): Configuration | undefined {
+    const config = this.#log.configurationAt(index);
+    return config === undefined || isUnknownConfiguration(config) ? undefined : config;
+  }
+
   /** Advances logical time by one tick: elections on followers, heartbeats and check-quorum on leaders. */
   tick(): void {
     if (this.#role === "leader") this.#tickLeader();
     else this.#tickElection();
   }
 
-  /** Starts an election now instead of waiting for the timeout (with a pre-vote round if enabled). */
+  /**
+   * Starts an election now instead of waiting for the timeout (with a pre-vote round if enabled).
+   * Does nothing on a leader, a learner or a node outside the configuration.
+   */
   campaign(): void {
-    if (this.#role === "leader") return;
+    if (this.#role === "leader" || !this.#isVoter()) return;
     this.#startCampaign(this.#options.preVote);
   }
 
@@ -197,6 +256,38 @@ export class RaftNode {
     const entry: Entry = { index: this.#log.lastIndex() + 1, term: this.#term, kind: "command", data };
     this.#log.append([entry]);
     this.#uncommittedBytes += data.byteLength;
+    this.#broadcastAppend(false);
+    return { ok: true, index: entry.index, term: entry.term };
+  }
+
+  /**
+   * Appends a single-server membership change if this node leads and may change the configuration
+   * now (see `ConfigChangeRefusalCode`). The new configuration is in force on the leader at once and
+   * on each follower as soon as it appends the entry. To replace a lost member: `addLearner` the new
+   * node, wait until `status()` shows its `match` at the leader's `commitIndex`, `promoteLearner` it,
+   * then `removeNode` the lost one, each step after the previous one is committed.
+   */
+  proposeConfigChange(change: ConfigChange): ConfigChangeResult {
+    if (!configChangeTypes.has(change?.type) || typeof change.node !== "string" || change.node === "") {
+      throw new RaftUsageError("a configuration change needs a type and a non-empty node id");
+    }
+    if (this.#role !== "leader") return { ok: false, code: "NotLeader", leaderHint: this.#leader };
+    // Without this rule a new leader could append a change next to an uncommitted one of a former
+    // leader that it never saw, and the two configurations could elect disjoint majorities.
+    if (!this.#committedInCurrentTerm()) return { ok: false, code: "TermNotCommitted" };
+    if (this.#log.latestConfigIndex() > this.#log.committed) {
+      return { ok: false, code: "ConfigChangeInProgress" };
+    }
+    const changed = applyConfigChange(this.#log.latestConfiguration(), change);
+    if (!changed.ok) return { ok: false, code: changed.problem };
+    if (change.type === "removeNode" && change.node === this.#id)
+      return { ok: false, code: "RemovingLeader" };
+    const data = encodeConfiguration(changed.config);
+    const entry: Entry = { index: this.#log.lastIndex() + 1, term: this.#term, kind: "config", data };
+    this.#log.append([entry]);
+    this.#uncommittedBytes += data.byteLength;
+    this.#trackMembers(entry.index);
+    if (this.#maybeCommit()) this.#afterCommit();
     this.#broadcastAppend(false);
     return { ok: true, index: entry.index, term: entry.term };
   }
@@ -221,12 +312,16 @@ export class RaftNode {
     return { ok: true };
   }
 
-  /** Feeds one message received from a peer. Messages from non-members are ignored. */
+  /**
+   * Feeds one message received from a peer. The sender need not be in this node's configuration: a
+   * lagging or joining node must follow a leader it has not heard of yet. A leader ignores answers
+   * from non-members, and a candidate counts only the votes of its voters.
+   */
   step(message: Message): void {
     if (message.to !== this.#id) {
       throw new RaftUsageError(`message for ${message.to} stepped into node ${this.#id}`);
     }
-    if (!this.#others.includes(message.from)) return;
+    if (message.from === this.#id) return;
     if (!this.#stepTerm(message)) return;
     switch (message.type) {
       case "preVote":
@@ -314,6 +409,9 @@ export class RaftNode {
     if (index > this.#log.applied) {
       throw new RaftUsageError(`cannot compact at ${index}: only ${this.#log.applied} is applied`);
     }
+    // A joining node holding entries from before its own addition does not know who the group was
+    // then, and a snapshot must say it; it compacts once it has caught up past a config entry.
+    if (this.configurationAt(index) === undefined) return false;
     this.#log.compact(index, snapshotData);
     return true;
   }
@@ -375,6 +473,7 @@ export class RaftNode {
   }
 
   #handleVoteResponse(message: VoteResponse): void {
+    if (!isVoter(this.#log.latestConfiguration(), message.from)) return;
     // A granted pre-vote carries the campaign's term, a refusal the voter's (here, ours).
     const preVoteTerm = message.granted ? this.#term + 1 : this.#term;
     const expected =
@@ -392,10 +491,11 @@ export class RaftNode {
       if (vote) granted++;
       else rejected++;
     }
-    if (granted >= this.#quorum) {
+    const quorum = quorumOf(this.#log.latestConfiguration());
+    if (granted >= quorum) {
       if (this.#role === "preCandidate") this.#startCampaign(false);
       else this.#becomeLeader();
-    } else if (rejected >= this.#quorum) {
+    } else if (rejected >= quorum) {
       this.#becomeFollower(this.#term, undefined);
     }
   }
@@ -464,7 +564,8 @@ export class RaftNode {
   }
 
   #handleAppendResponse(message: AppendResponse): void {
-    const progress = this.#progress.get(message.from)!;
+    const progress = this.#progress.get(message.from);
+    if (progress === undefined) return;
     progress.recentActive = true;
     if (!message.success) {
       const matchHint =
@@ -496,7 +597,8 @@ export class RaftNode {
   }
 
   #handleHeartbeatResponse(message: HeartbeatResponse): void {
-    const progress = this.#progress.get(message.from)!;
+    const progress = this.#progress.get(message.from);
+    if (progress === undefined) return;
     progress.recentActive = true;
     progress.heartbeatAnswered();
     if (progress.state === "snapshot" && progress.snapshotTicks >= this.#options.snapshotRetryTicks) {
@@ -505,7 +607,8 @@ export class RaftNode {
     }
     if (progress.match < this.#log.lastIndex()) this.#sendAppend(message.from, true);
     if (message.readContext !== undefined) {
-      for (const read of this.#reads.acknowledge(message.readContext, message.from, this.#quorum)) {
+      const config = this.#log.latestConfiguration();
+      for (const read of this.#reads.acknowledge(message.readContext, message.from, config)) {
         this.#readStates.push(read);
       }
     }
@@ -515,8 +618,15 @@ export class RaftNode {
     this.#electionElapsed++;
     if (this.#electionElapsed >= this.#randomizedElectionTicks) {
       this.#electionElapsed = 0;
-      this.#startCampaign(this.#options.preVote);
+      if (this.#isVoter()) this.#startCampaign(this.#options.preVote);
+      // A learner, a joining node or a removed one never campaigns; it only stops vouching for a
+      // leader it no longer hears from, so that it answers the next candidate.
+      else this.#leader = undefined;
     }
+  }
+
+  #isVoter(): boolean {
+    return isVoter(this.#log.latestConfiguration(), this.#id);
   }
 
   #tickLeader(): void {
@@ -542,9 +652,10 @@ export class RaftNode {
   }
 
   #quorumRecentlyActive(): boolean {
+    const config = this.#log.latestConfiguration();
     let active = 1;
-    for (const progress of this.#progress.values()) if (progress.recentActive) active++;
-    return active >= this.#quorum;
+    for (const [id, progress] of this.#progress) if (progress.recentActive && isVoter(config, id)) active++;
+    return active >= quorumOf(config);
   }
 
   #startCampaign(preVote: boolean): void {
@@ -567,7 +678,8 @@ export class RaftNode {
       campaignTerm = this.#term;
     }
     this.#votes.set(this.#id, true);
-    for (const peer of this.#others) {
+    for (const peer of this.#log.latestConfiguration().voters) {
+      if (peer === this.#id) continue;
       this.#send({
         type: preVote ? "preVote" : "vote",
         to: peer,
@@ -603,6 +715,9 @@ export class RaftNode {
   }
 
   #becomeLeader(): void {
+    // A node outside the voters never campaigns, and a candidate's log (so its configuration) does not
+    // change during its campaign.
+    if (!this.#isVoter()) throw new RaftInvariantError(`${this.#id} won an election without being a voter`);
     this.#role = "leader";
     this.#leader = this.#id;
     this.#electionElapsed = 0;
@@ -610,11 +725,25 @@ export class RaftNode {
     this.#votes.clear();
     this.#uncommittedBytes = 0;
     const next = this.#log.lastIndex() + 1;
-    for (const peer of this.#others)
-      this.#progress.set(peer, new Progress(next, this.#options.maxInflightAppends));
+    this.#trackMembers(next);
     // Entries of earlier terms are committed only indirectly, by committing one of this term (§5.4.2).
     this.#log.append([{ index: next, term: this.#term, kind: "noop", data: new Uint8Array(0) }]);
     this.#broadcastAppend(true);
+  }
+
+  /**
+   * Keeps one `Progress` per member of the leader's configuration other than itself: new members start
+   * probing at `next`, removed ones are dropped (they may miss their own removal; pre-vote and
+   * check-quorum keep them from disrupting the group).
+   */
+  #trackMembers(next: number): void {
+    const config = this.#log.latestConfiguration();
+    for (const id of this.#progress.keys()) if (!isMember(config, id)) this.#progress.delete(id);
+    for (const id of [...config.voters, ...config.learners]) {
+      if (id !== this.#id && !this.#progress.has(id)) {
+        this.#progress.set(id, new Progress(next, this.#options.maxInflightAppends));
+      }
+    }
   }
 
   #drainReads(): void {
@@ -623,10 +752,11 @@ export class RaftNode {
 
   /** Raises the commit index to the highest entry of this term held durably by a majority. */
   #maybeCommit(): boolean {
+    const config = this.#log.latestConfiguration();
     const matches = [Math.min(this.#log.persistedIndex, this.#log.lastIndex())];
-    for (const progress of this.#progress.values()) matches.push(progress.match);
+    for (const [id, progress] of this.#progress) if (isVoter(config, id)) matches.push(progress.match);
     matches.sort((a, b) => b - a);
-    const majorityIndex = matches[this.#quorum - 1]!;
+    const majorityIndex = matches[quorumOf(config) - 1]!;
     if (majorityIndex <= this.#log.committed || this.#log.term(majorityIndex) !== this.#term) return false;
     const newlyCommitted = this.#log.slice(
       this.#log.committed + 1,
@@ -651,20 +781,20 @@ export class RaftNode {
   #confirmReads(): void {
     const newest = this.#reads.newestPending();
     if (newest === undefined) return;
-    if (this.#quorum === 1) {
-      for (const read of this.#reads.acknowledge(newest, this.#id, 1)) this.#readStates.push(read);
+    const config = this.#log.latestConfiguration();
+    if (quorumOf(config) === 1) {
+      for (const read of this.#reads.acknowledge(newest, this.#id, config)) this.#readStates.push(read);
       return;
     }
     this.#broadcastHeartbeat(newest);
   }
 
   #broadcastAppend(sendIfEmpty: boolean): void {
-    for (const peer of this.#others) this.#sendAppend(peer, sendIfEmpty);
+    for (const peer of this.#progress.keys()) this.#sendAppend(peer, sendIfEmpty);
   }
 
   #broadcastHeartbeat(readContext: string | undefined): void {
-    for (const peer of this.#others) {
-      const progress = this.#progress.get(peer)!;
+    for (const [peer, progress] of this.#progress) {
       this.#send({
         type: "heartbeat",
         to: peer,
@@ -711,8 +841,11 @@ function sameHardState(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 
-function restoreStorage(storage: RaftStorageState | undefined): { log: RaftLog; hardState: HardState } {
-  const snapshot = storage?.snapshot ?? emptySnapshot;
+function restoreStorage(
+  storage: RaftStorageState | undefined,
+  initial: Configuration,
+): { log: RaftLog; hardState: HardState } {
+  const snapshot = restoredSnapshot(storage?.snapshot, initial);
   const entries = storage?.entries ?? [];
   const hardState = storage?.hardState ?? { term: 0, vote: undefined, commit: 0 };
   let previousTerm = snapshot.term;
@@ -734,4 +867,18 @@ function restoreStorage(storage: RaftStorageState | undefined): { log: RaftLog; 
     throw new RaftStorageError(`appliedIndex ${applied} is outside [${snapshot.index}, ${commit}]`);
   }
   return { log: new RaftLog(snapshot, entries, commit, applied), hardState: { ...hardState, commit } };
+}
+
+/**
+ * The snapshot a restarting node resumes from. Without one, the log starts at index 0 in the initial
+ * configuration. Snapshots written before membership changes existed carry no configuration: their
+ * group never changed, so it is the initial one.
+ */
+function restoredSnapshot(snapshot: Snapshot | undefined, initial: Configuration): Snapshot {
+  if (snapshot === undefined) return { index: 0, term: 0, config: initial, data: new Uint8Array(0) };
+  if ((snapshot as Partial<Snapshot>).config === undefined) return { ...snapshot, config: initial };
+  if (snapshot.index > 0 && isUnknownConfiguration(snapshot.config)) {
+    throw new RaftStorageError(`snapshot ${snapshot.index} names no voter`);
+  }
+  return snapshot;
 }

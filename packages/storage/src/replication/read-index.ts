@@ -10,7 +10,12 @@
  *
  * A new leader's commit index may lag behind entries committed by its predecessor until it commits an
  * entry of its own term, so requests arriving before that wait in `#awaitingTermCommit`.
+ *
+ * Only voters count, and they are counted against the leader's configuration when the answer arrives:
+ * single-server changes keep every majority of it overlapping every majority that could elect
+ * another leader, whether the change is committed or not.
  */
+import { type Configuration, quorumOf } from "./configuration.js";
 import type { NodeId } from "./messages.js";
 
 /** A confirmed read: serve request `requestId` once the state machine has applied `index`. */
@@ -65,14 +70,16 @@ export class ReadIndexQueue {
 
   /**
    * Records that `from` echoed `requestId`. Returns the reads this confirms (oldest first), removed
-   * from the queue, once `quorum` members have echoed it.
+   * from the queue, once a majority of the voters of `config` have echoed it.
    */
-  acknowledge(requestId: string, from: NodeId, quorum: number): ReadState[] {
+  acknowledge(requestId: string, from: NodeId, config: Configuration): ReadState[] {
     const position = this.#pending.findIndex((read) => read.requestId === requestId);
     if (position < 0) return [];
     const read = this.#pending[position]!;
     read.acks.add(from);
-    if (read.acks.size < quorum) return [];
+    let voterAcks = 0;
+    for (const voter of config.voters) if (read.acks.has(voter)) voterAcks++;
+    if (voterAcks < quorumOf(config)) return [];
     const confirmed = this.#pending.splice(0, position + 1);
     for (const done of confirmed) this.#ids.delete(done.requestId);
     return confirmed.map(({ requestId: id, index }) => ({ requestId: id, index }));

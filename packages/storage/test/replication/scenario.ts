@@ -13,9 +13,13 @@
  *   read a id [-> ok|NotLeader(b)]
  *   compact a                    snapshot a's state machine at its applied index and compact
  *   crash a | restart a          drop a's memory (its disk stays) / start it again from its disk
- *   expect a key=value ...       role term lead commit applied last snapshot log values reads abandoned rejections
+ *   join d                       start a new node d that joins the group (`peers: []`)
+ *   change a addLearner|promoteLearner|removeNode d [-> ok|NotLeader(b)|TermNotCommitted|...]
+ *   expect a key=value ...       role term lead commit applied last snapshot log values reads abandoned
+ *                                rejections voters learners
  */
 import {
+  type ConfigChange,
   type Entry,
   type HardState,
   type Message,
@@ -26,6 +30,8 @@ import {
 } from "../../src/replication/index.js";
 
 interface ScenarioNode {
+  /** Whether the node is one of the `cluster` command's, else it joined later with no peers. */
+  initial: boolean;
   raft: RaftNode | undefined;
   disk: { hardState: HardState | undefined; snapshot: Snapshot | undefined; entries: Entry[] };
   values: string[];
@@ -33,6 +39,8 @@ interface ScenarioNode {
   abandoned: string[];
   rejections: number;
 }
+
+type ConfigChangeType = ConfigChange["type"];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -103,6 +111,15 @@ export class Scenario {
       case "restart":
         this.#start(args[0]!);
         return;
+      case "join":
+        this.#addNode(args[0]!, false);
+        return;
+      case "change":
+        this.#expectResult(
+          this.#raft(args[0]!).proposeConfigChange({ type: args[1] as ConfigChangeType, node: args[2]! }),
+          args,
+        );
+        return;
       case "expect":
         this.#expect(args[0]!, args.slice(1));
         return;
@@ -121,24 +138,28 @@ export class Scenario {
           value === "true" ? true : value === "false" ? false : Number(value);
     }
     this.#options.peers = ids;
-    for (const id of ids) {
-      this.#nodes.set(id, {
-        raft: undefined,
-        disk: { hardState: undefined, snapshot: undefined, entries: [] },
-        values: [],
-        reads: [],
-        abandoned: [],
-        rejections: 0,
-      });
-      this.#start(id);
-    }
+    for (const id of ids) this.#addNode(id, true);
+  }
+
+  #addNode(id: NodeId, initial: boolean): void {
+    if (this.#nodes.has(id)) throw new Error(`node ${id} exists`);
+    this.#nodes.set(id, {
+      initial,
+      raft: undefined,
+      disk: { hardState: undefined, snapshot: undefined, entries: [] },
+      values: [],
+      reads: [],
+      abandoned: [],
+      rejections: 0,
+    });
+    this.#start(id);
   }
 
   #start(id: NodeId): void {
     const node = this.#node(id);
     node.raft = new RaftNode({
       ...this.#options,
-      peers: this.#options.peers!,
+      peers: node.initial ? this.#options.peers! : [],
       id,
       random: () => this.#random,
       storage: { ...node.disk, entries: [...node.disk.entries] },
@@ -228,7 +249,7 @@ export class Scenario {
     const raft = this.#raft(id);
     const index = raft.status().appliedIndex;
     const data = encoder.encode(JSON.stringify(node.values));
-    node.disk.snapshot = { index, term: raft.termAt(index)!, data };
+    node.disk.snapshot = { index, term: raft.termAt(index)!, config: raft.configurationAt(index)!, data };
     node.disk.entries = node.disk.entries.filter((entry) => entry.index > index);
     raft.compact(index, data);
   }
@@ -280,6 +301,10 @@ export class Scenario {
         return String(status.lastIndex);
       case "snapshot":
         return String(status.snapshotIndex);
+      case "voters":
+        return status.voters.join(",");
+      case "learners":
+        return status.learners.join(",");
       case "log": {
         const terms: string[] = [];
         for (let index = status.firstIndex; index <= status.lastIndex; index++) {

@@ -6,9 +6,19 @@
  * safety properties; after the fault phase the network heals, every node restarts, and every write a
  * client was told is committed must be applied everywhere within a bounded number of steps.
  *
+ * An operator changes the membership during the fault phase the way the cluster heals a group: add a
+ * new node as a learner, promote it once it caught up, remove a (preferably crashed) voter, in either
+ * order. Removed nodes keep running, as a forgotten process would. It also asks for changes that must
+ * be refused, and checks that they change nothing. Runs with both pre-vote and check-quorum off make
+ * no changes: then nothing keeps a node that missed its removal from deposing leader after leader
+ * (dissertation §4.2.3), and the group may never commit again.
+ *
  * Everything random comes from one seed, so a failing run replays exactly from it.
  */
 import {
+  type ConfigChange,
+  type Configuration,
+  decodeConfiguration,
   type Entry,
   type HardState,
   type Message,
@@ -41,6 +51,11 @@ export interface SimulationReport {
   leaderTerms: number;
   snapshotsSent: number;
   messagesDelivered: number;
+  /** Config entries committed. */
+  configChanges: number;
+  /** Nodes whose removal was committed. */
+  removedNodes: number;
+  refusedConfigChanges: number;
 }
 
 /** A broken safety or liveness property, with what is needed to replay it. */
@@ -74,6 +89,10 @@ interface FaultProfile {
   compactAfterEntries: number;
   /** Probability that a crash or an isolation hits the leader rather than a random node. */
   leaderTargetRate: number;
+  /** Probability per tick that the operator asks the leader for the next membership change. */
+  membershipRate: number;
+  /** Whether a replacement adds the new node before removing the old one, or the other way round. */
+  replaceOrder: "addFirst" | "removeFirst";
   /** Bounds and timings varied per seed, so that flow control and batching paths run too. */
   raft: Partial<RaftOptions>;
 }
@@ -92,6 +111,8 @@ interface Machine {
 
 interface SimNode {
   readonly id: NodeId;
+  /** Whether the node was one of the group's initial voters (else it joined with `peers: []`). */
+  readonly initialMember: boolean;
   readonly random: SeededRandom;
   /** This node's clock drift: the share of ticks it misses. */
   readonly tickSkipRate: number;
@@ -114,6 +135,10 @@ const traceLength = 40;
 const longDelayRate = 0.02;
 const longDelayTicks = 30;
 const maxCrashDownTicks = 60;
+/** Nodes the operator may add to a group in one run. */
+const maxAddedNodes = 4;
+/** Share of the operator's requests that are changes the leader must refuse. */
+const refusedChangeRate = 0.15;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
@@ -126,7 +151,9 @@ class Simulation {
   readonly #random: SeededRandom;
   readonly #profile: FaultProfile;
   readonly #nodes: SimNode[];
+  /** Every node that ever ran, members or not. */
   readonly #ids: NodeId[];
+  readonly #initialIds: readonly NodeId[];
   readonly #faultSteps: number;
   readonly #healSteps: number;
   readonly #raftOptions: SimulationOptions["raft"];
@@ -162,6 +189,18 @@ class Simulation {
   #readCount = 0;
   #confirmedReads = 0;
   #crashes = 0;
+  #addedNodes = 0;
+  /**
+   * The operator asks a new leader at once and, refused with `TermNotCommitted`, again on every tick,
+   * as a healer loop would: changes then land right at the start of a term, where the rule matters.
+   */
+  #retryChange = false;
+  #operatorTerm = 0;
+  #refusedConfigChanges = 0;
+  /** Committed configurations by index; index 0 holds the initial one. */
+  readonly #committedConfigs = new Map<number, Configuration>();
+  /** Nodes that were in a committed configuration and are not in a later one. */
+  readonly #removed = new Set<NodeId>();
   #snapshotsSent = 0;
   #messagesDelivered = 0;
 
@@ -186,6 +225,8 @@ class Simulation {
       maxFsyncTicks: r.pick([0, 1, 3]),
       compactAfterEntries: r.pick([5, 20, 100]),
       leaderTargetRate: r.pick([0, 0.5, 0.9]),
+      membershipRate: r.pick([0, 0.005, 0.02, 0.1]),
+      replaceOrder: r.pick(["addFirst", "removeFirst"] as const),
       raft: {
         electionTicks: maxDelayTicks <= 2 ? r.pick([6, 10]) : 10,
         heartbeatTicks: r.pick([1, 1, 2]),
@@ -197,11 +238,21 @@ class Simulation {
         checkQuorum: r.next() < 0.8,
       },
     };
+    if (!this.#profile.raft.preVote && !this.#profile.raft.checkQuorum) this.#profile.membershipRate = 0;
     const count = options.nodeCount ?? 3;
-    this.#ids = Array.from({ length: count }, (_, k) => String.fromCharCode(97 + k));
-    this.#nodes = this.#ids.map((id, k) => ({
+    this.#initialIds = Array.from({ length: count }, (_, k) => String.fromCharCode(97 + k));
+    this.#ids = [...this.#initialIds];
+    this.#committedConfigs.set(0, { voters: this.#initialIds, learners: [] });
+    this.#nodes = this.#ids.map((id) => this.#newNode(id, true));
+    for (const node of this.#nodes) this.#start(node);
+  }
+
+  #newNode(id: NodeId, initialMember: boolean): SimNode {
+    const k = id.charCodeAt(0) - 97;
+    return {
       id,
-      random: new SeededRandom((options.seed * 7919 + k * 104729) >>> 0),
+      initialMember,
+      random: new SeededRandom((this.#seed * 7919 + k * 104729) >>> 0),
       tickSkipRate: this.#random.next() * this.#profile.maxTickSkipRate,
       raft: undefined,
       disk: { hardState: undefined, snapshot: undefined, entries: [] },
@@ -209,8 +260,7 @@ class Simulation {
       pending: undefined,
       restartAt: 0,
       commitChecked: 0,
-    }));
-    for (const node of this.#nodes) this.#start(node);
+    };
   }
 
   run(): SimulationReport {
@@ -237,6 +287,9 @@ class Simulation {
       leaderTerms: this.#leaderOfTerm.size,
       snapshotsSent: this.#snapshotsSent,
       messagesDelivered: this.#messagesDelivered,
+      configChanges: this.#committedConfigs.size - 1,
+      removedNodes: this.#removed.size,
+      refusedConfigChanges: this.#refusedConfigChanges,
     };
   }
 
@@ -266,6 +319,90 @@ class Simulation {
       const node = this.#pickTarget();
       if (node.raft !== undefined) this.#crash(node, r.next() < 0.5);
     }
+    if (this.#profile.membershipRate > 0 && (this.#retryChange || this.#leaderChanged())) {
+      this.#changeMembership();
+    } else if (r.next() < this.#profile.membershipRate) {
+      this.#changeMembership();
+    }
+  }
+
+  // ---- the operator: membership changes ----
+
+  #leaderChanged(): boolean {
+    const term = this.#newestLeader()?.term ?? 0;
+    if (term <= this.#operatorTerm) return false;
+    this.#operatorTerm = term;
+    return true;
+  }
+
+  #changeMembership(): void {
+    const leader = this.#newestLeader();
+    if (leader === undefined) return;
+    if (this.#random.next() < refusedChangeRate) {
+      this.#askRefusedChange(leader);
+      return;
+    }
+    const change = this.#nextChange(leader);
+    if (change === undefined) return;
+    const result = leader.proposeConfigChange(change);
+    this.#retryChange = !result.ok && result.code === "TermNotCommitted";
+    this.#note(
+      `${leader.id} ${change.type} ${change.node}: ${result.ok ? `ok at ${result.index}` : result.code}`,
+    );
+    if (result.ok && change.type === "addLearner") {
+      const node = this.#newNode(change.node, false);
+      this.#ids.push(node.id);
+      this.#nodes.push(node);
+      this.#addedNodes++;
+      this.#start(node);
+    }
+  }
+
+  /** The next step of a replacement, as the cluster would take it; undefined while it must wait. */
+  #nextChange(leader: RaftNode): ConfigChange | undefined {
+    const status = leader.status();
+    const learner = status.learners[0];
+    if (learner !== undefined) {
+      const progress = status.followers.find((follower) => follower.id === learner);
+      const caughtUp = progress !== undefined && progress.match >= status.commitIndex;
+      return caughtUp ? { type: "promoteLearner", node: learner } : undefined;
+    }
+    const target = this.#initialIds.length;
+    const addLearner = (): ConfigChange | undefined =>
+      this.#addedNodes < maxAddedNodes
+        ? { type: "addLearner", node: String.fromCharCode(97 + this.#ids.length) }
+        : undefined;
+    if (status.voters.length > target) return this.#removeVictim(leader);
+    if (status.voters.length < target) return addLearner();
+    if (this.#addedNodes >= maxAddedNodes) return undefined;
+    return this.#profile.replaceOrder === "addFirst" ? addLearner() : this.#removeVictim(leader);
+  }
+
+  /** Removes a crashed voter if there is one, else another voter than the leader. */
+  #removeVictim(leader: RaftNode): ConfigChange | undefined {
+    const others = leader.status().voters.filter((id) => id !== leader.id);
+    if (others.length === 0) return undefined;
+    const down = others.filter((id) => this.#nodes.find((node) => node.id === id)?.raft === undefined);
+    return { type: "removeNode", node: this.#random.pick(down.length > 0 ? down : others) };
+  }
+
+  /** Asks for a change that cannot apply; the leader must refuse it and append nothing. */
+  #askRefusedChange(leader: RaftNode): void {
+    const status = leader.status();
+    const voter = this.#random.pick(status.voters);
+    const [change, expected] = this.#random.pick<[ConfigChange, string]>([
+      [{ type: "promoteLearner", node: voter }, "NotLearner"],
+      [{ type: "addLearner", node: voter }, "AlreadyMember"],
+      [{ type: "removeNode", node: leader.id }, status.voters.length === 1 ? "LastVoter" : "RemovingLeader"],
+      [{ type: "removeNode", node: "unknown" }, "NotMember"],
+    ]);
+    const result = leader.proposeConfigChange(change);
+    const allowed = [expected, "TermNotCommitted", "ConfigChangeInProgress"];
+    if (result.ok || !allowed.includes(result.code)) {
+      this.#fail(`${leader.id} answered ${change.type} ${change.node} with ${JSON.stringify(result)}`);
+    }
+    if (leader.status().lastIndex !== status.lastIndex) this.#fail(`a refused change was appended`);
+    this.#refusedConfigChanges++;
   }
 
   /** A random node, or (as often as the profile says) a node that believes it leads. */
@@ -318,7 +455,7 @@ class Simulation {
       ...this.#profile.raft,
       ...this.#raftOptions,
       id: node.id,
-      peers: this.#ids,
+      peers: node.initialMember ? this.#initialIds : [],
       random: () => node.random.next(),
       storage: { hardState: disk.hardState, snapshot: disk.snapshot, entries: [...disk.entries] },
     });
@@ -484,8 +621,15 @@ class Simulation {
     const index = node.machine.index;
     const snapshotIndex = raft.status().snapshotIndex;
     if (index - snapshotIndex < this.#profile.compactAfterEntries || this.#random.next() >= 0.3) return;
+    const config = raft.configurationAt(index);
+    if (config === undefined) return;
     // The snapshot must be durable before the log is cut.
-    const snapshot: Snapshot = { index, term: raft.termAt(index)!, data: encodeMachine(node.machine) };
+    const snapshot: Snapshot = {
+      index,
+      term: raft.termAt(index)!,
+      config,
+      data: encodeMachine(node.machine),
+    };
     node.disk.snapshot = snapshot;
     node.disk.entries = node.disk.entries.filter((entry) => entry.index > index);
     this.#guard(node, () => raft.compact(index, snapshot.data));
@@ -522,12 +666,48 @@ class Simulation {
     if (known === undefined) {
       this.#committed.set(index, { value, term });
       this.#highestCommitted = Math.max(this.#highestCommitted, index);
+      if (value.includes(configMark)) this.#recordCommittedConfig(index, value);
     } else if (known.value !== value) {
       this.#fail(
         `State Machine Safety: ${node.id} has ${value} committed at ${index}, another node ${known.value}`,
       );
     } else if (term < known.term) {
       known.term = term;
+    }
+  }
+
+  #recordCommittedConfig(index: number, value: string): void {
+    const config = parseConfigContent(value.slice(value.indexOf(configMark) + configMark.length));
+    this.#committedConfigs.set(index, config);
+    const ordered = [...this.#committedConfigs].sort(([a], [b]) => a - b);
+    for (let k = 1; k < ordered.length; k++) {
+      const [, before] = ordered[k - 1]!;
+      const [, after] = ordered[k]!;
+      for (const id of [...before.voters, ...before.learners]) {
+        if (!after.voters.includes(id) && !after.learners.includes(id) && !this.#removed.has(id)) {
+          this.#removed.add(id);
+          this.#note(`removal of ${id} committed at ${ordered[k]![0]}`);
+        }
+      }
+    }
+  }
+
+  /** The committed configuration at `index`, from the committed config entries the checker saw. */
+  #expectedConfigAt(index: number): Configuration {
+    let found = 0;
+    for (const at of this.#committedConfigs.keys()) if (at <= index && at > found) found = at;
+    return this.#committedConfigs.get(found)!;
+  }
+
+  /** Configurations agree at equal committed indexes, and match the committed config entries. */
+  #checkConfiguration(node: SimNode, raft: RaftNode, commitIndex: number): void {
+    const config = raft.configurationAt(commitIndex);
+    if (config === undefined) return;
+    const expected = this.#expectedConfigAt(commitIndex);
+    if (configKey(config) !== configKey(expected)) {
+      this.#fail(
+        `${node.id} has configuration ${configKey(config)} at commit ${commitIndex}, the committed one is ${configKey(expected)}`,
+      );
     }
   }
 
@@ -553,6 +733,7 @@ class Simulation {
         const entry = raft.entryAt(index)!;
         this.#recordCommitted(node, index, `${entry.term}/${entryContent(entry)}`);
       }
+      if (status.commitIndex > node.commitChecked) this.#checkConfiguration(node, raft, status.commitIndex);
       node.commitChecked = Math.max(node.commitChecked, status.commitIndex);
       if (status.role === "leader") this.#checkLeader(node, raft);
     }
@@ -565,6 +746,10 @@ class Simulation {
     if (known === undefined) {
       this.#leaderOfTerm.set(term, node.id);
       this.#note(`${node.id} leads term ${term}`);
+      if (this.#removed.has(node.id))
+        this.#fail(`${node.id} became leader of term ${term} after its removal`);
+      if (!raft.status().voters.includes(node.id))
+        this.#fail(`${node.id} leads term ${term} but is no voter`);
     } else if (known !== node.id) {
       this.#fail(`Election Safety: ${node.id} and ${known} both lead term ${term}`);
     }
@@ -589,26 +774,43 @@ class Simulation {
     this.#leaderChecked.set(key, Math.max(this.#leaderChecked.get(key) ?? 0, this.#highestCommitted));
   }
 
+  /** Whether the newest leader has committed its whole log and every member has applied it. */
   #converged(): boolean {
-    const leader = this.#nodes.find((node) => node.raft?.role === "leader")?.raft;
+    const leader = this.#newestLeader();
     if (leader === undefined) return false;
     const target = leader.status().lastIndex;
     if (leader.status().commitIndex !== target) return false;
-    return this.#nodes.every((node) => node.machine.index === target);
+    return this.#members(leader).every((node) => node.machine.index === target);
   }
 
-  /** Liveness after healing: every acknowledged write is in every node's state. */
+  #newestLeader(): RaftNode | undefined {
+    let newest: RaftNode | undefined;
+    for (const node of this.#nodes) {
+      const raft = node.raft;
+      if (raft?.role === "leader" && (newest === undefined || raft.term > newest.term)) newest = raft;
+    }
+    return newest;
+  }
+
+  /** The nodes of the leader's configuration; removed nodes and never-admitted joiners are left out. */
+  #members(leader: RaftNode): SimNode[] {
+    const { voters, learners } = leader.status();
+    return this.#nodes.filter((node) => voters.includes(node.id) || learners.includes(node.id));
+  }
+
+  /** Liveness after healing: every acknowledged write is in every member's state. */
   #checkAcknowledgedWrites(): void {
+    const members = this.#members(this.#newestLeader()!);
     for (const [value, { index, term }] of this.#acknowledged) {
       const committed = this.#committed.get(index)?.value;
       if (committed !== `${term}/${value}`) {
         this.#fail(`acknowledged write ${value} at ${index}/${term} was replaced by ${committed}`);
       }
-      for (const node of this.#nodes) {
+      for (const node of members) {
         if (node.machine.index < index) this.#fail(`${node.id} never applied acknowledged write ${value}`);
       }
     }
-    const digests = new Set(this.#nodes.map((node) => node.machine.digest));
+    const digests = new Set(members.map((node) => node.machine.digest));
     if (digests.size !== 1) this.#fail(`nodes converged to different states: ${this.#describeNodes()}`);
   }
 
@@ -634,7 +836,7 @@ class Simulation {
       .map((node) => {
         const status = node.raft?.status();
         if (status === undefined) return `${node.id}: down`;
-        return `${node.id}: ${status.role} term ${status.term} commit ${status.commitIndex} last ${status.lastIndex} applied ${node.machine.index}`;
+        return `${node.id}: ${status.role} term ${status.term} commit ${status.commitIndex} last ${status.lastIndex} applied ${node.machine.index} voters ${status.voters.join(",")} learners ${status.learners.join(",")}`;
       })
       .join("; ");
   }
@@ -645,8 +847,21 @@ class Simulation {
   }
 }
 
+const configMark = "(config)";
+
 function entryContent(entry: Entry): string {
-  return entry.kind === "noop" ? "(noop)" : textDecoder.decode(entry.data);
+  if (entry.kind === "noop") return "(noop)";
+  if (entry.kind === "config") return `${configMark}${configKey(decodeConfiguration(entry.data))}`;
+  return textDecoder.decode(entry.data);
+}
+
+function configKey(config: Configuration): string {
+  return `${config.voters.join(",")}|${config.learners.join(",")}`;
+}
+
+function parseConfigContent(key: string): Configuration {
+  const [voters = "", learners = ""] = key.split("|");
+  return { voters: voters.split(",").filter(Boolean), learners: learners.split(",").filter(Boolean) };
 }
 
 /** FNV-1a over the previous digest and the command, enough to tell diverging states apart. */
