@@ -40,11 +40,12 @@ interface AuthorizationScope {
   /** `signedHeaders` joined with ";", as the canonical request lists them. */
   readonly signedHeadersText: string;
   /** `date/region/service/aws4_request`, as the string to sign names the scope. */
-  readonly scope: string;
+  readonly stringToSignScope: string;
 }
 
-interface ParsedAuthorization extends AuthorizationScope {
-  signature: string;
+interface ParsedAuthorization {
+  readonly scope: AuthorizationScope;
+  readonly signature: string;
 }
 
 function incomplete(message: string): DynamoError {
@@ -76,7 +77,7 @@ function parseAuthorization(header: string): ParsedAuthorization {
   }
   const [accessKeyId, date, region, service] = scope as [string, string, string, string];
   const signedHeaderNames = signedHeaders.split(";");
-  return {
+  const parsed: AuthorizationScope = {
     credentialScope: credential.slice(0, -"/aws4_request".length),
     accessKeyId,
     date,
@@ -84,13 +85,15 @@ function parseAuthorization(header: string): ParsedAuthorization {
     service,
     signedHeaders: signedHeaderNames,
     signedHeadersText: signedHeaderNames.join(";"),
-    scope: `${date}/${region}/${service}/aws4_request`,
-    signature,
+    stringToSignScope: `${date}/${region}/${service}/aws4_request`,
   };
+  return { scope: parsed, signature };
 }
 
 /** Where a header's last parameter starts when it is the signature, as every AWS signer writes it. */
 const trailingSignature = ", Signature=";
+/** An HMAC-SHA-256 signature's size. Bytes. */
+const signatureBytes = 32;
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -108,8 +111,31 @@ function parseAmzDate(text: string): number {
 /** Whether trimming and collapsing whitespace runs to one space (SigV4's canonical form) changes a value. */
 const notCanonicalWhitespace = /^\s|\s$|\s\s|[^\S ]/;
 
-function canonicalHeaderValue(value: string): string {
-  return notCanonicalWhitespace.test(value) ? value.trim().replace(/\s+/g, " ") : value;
+/**
+ * Whether `value` is already in SigV4's canonical form: the regular expression's answer, found by a
+ * scan while the value is printable ASCII (every value an SDK sends); any other character leaves the
+ * question to the regular expression, whose `\s` knows every Unicode space.
+ */
+function isCanonicalHeaderValue(value: string): boolean {
+  // A space first is not canonical: count the start as following a space.
+  let afterSpace = true;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 0x20) {
+      if (afterSpace) return false;
+      afterSpace = true;
+    } else if (code < 0x21 || code > 0x7e) {
+      return !notCanonicalWhitespace.test(value);
+    } else {
+      afterSpace = false;
+    }
+  }
+  return !afterSpace || value.length === 0;
+}
+
+/** `value` trimmed and with each whitespace run collapsed to one space, as SigV4 signs header values. */
+export function canonicalHeaderValue(value: string): string {
+  return isCanonicalHeaderValue(value) ? value : value.trim().replace(/\s+/g, " ");
 }
 
 const sha256Hex = (data: string | Buffer) => hash("sha256", data, "hex");
@@ -119,6 +145,18 @@ export class SignatureVerifier {
   #secrets = new Map<string, string>();
   #signingKeys = new Map<string, HmacSha256Key>();
   #authorizations = new Map<string, AuthorizationScope>();
+  /**
+   * The Authorization text (before the signature) met last and its scope: one client's requests find it
+   * here by comparing the text, without hashing it for a Map lookup.
+   */
+  #lastAuthorizationPrefix = "";
+  #lastAuthorizationScope: AuthorizationScope | undefined;
+  /**
+   * The given signature decoded, reused by every request. One byte longer than a signature, so that a
+   * longer one is told apart as `Buffer.from(text, "hex")` would tell it.
+   */
+  readonly #givenSignature = Buffer.alloc(signatureBytes + 1);
+  readonly #givenSignatureBytes = this.#givenSignature.subarray(0, signatureBytes);
   /** The X-Amz-Date parsed last and its time: requests signed in the same second share one. */
   #lastAmzDate = "";
   #lastRequestTimeMs = Number.NaN;
@@ -140,7 +178,7 @@ export class SignatureVerifier {
     if (!authorization) {
       throw new DynamoError("MissingAuthenticationTokenException", "Request is missing Authentication Token");
     }
-    const auth = this.#parseAuthorization(authorization);
+    const { scope: auth, signature } = this.#parseAuthorization(authorization);
     const secret = this.#secrets.get(auth.accessKeyId);
     if (secret === undefined) {
       throw new DynamoError(
@@ -179,10 +217,10 @@ export class SignatureVerifier {
             .sort()
             .join("&");
     const canonicalRequest = `${method}\n${pathname}\n${canonicalQuery}\n${canonicalHeaders}\n${auth.signedHeadersText}\n${payloadHash}`;
-    const stringToSign = `${algorithm}\n${amzDate}\n${auth.scope}\n${sha256Hex(canonicalRequest)}`;
+    const stringToSign = `${algorithm}\n${amzDate}\n${auth.stringToSignScope}\n${sha256Hex(canonicalRequest)}`;
     const expected = this.#signingKey(secret, auth).sign(stringToSign);
-    const given = Buffer.from(auth.signature, "hex");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    const givenBytes = this.#givenSignature.write(signature, 0, this.#givenSignature.length, "hex");
+    if (givenBytes !== signatureBytes || !timingSafeEqual(this.#givenSignatureBytes, expected)) {
       throw new DynamoError(
         "InvalidSignatureException",
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
@@ -201,15 +239,24 @@ export class SignatureVerifier {
     const signature = at < 0 ? "" : header.slice(at + trailingSignature.length);
     if (at < 0 || signature.includes(",")) return parseAuthorization(header);
     const prefix = header.slice(0, at);
-    const cached = this.#authorizations.get(prefix);
+    const cached =
+      prefix === this.#lastAuthorizationPrefix
+        ? this.#lastAuthorizationScope
+        : this.#authorizations.get(prefix);
     if (cached === undefined || signature.trim() === "") {
       const parsed = parseAuthorization(header);
       if (this.#authorizations.size >= maxCachedAuthorizations) this.#authorizations.clear();
-      const { signature: _signature, ...scope } = parsed;
-      this.#authorizations.set(prefix, scope);
+      this.#authorizations.set(prefix, parsed.scope);
+      this.#remember(prefix, parsed.scope);
       return parsed;
     }
-    return { ...cached, signature: signature.trim() };
+    this.#remember(prefix, cached);
+    return { scope: cached, signature: signature.trim() };
+  }
+
+  #remember(prefix: string, scope: AuthorizationScope): void {
+    this.#lastAuthorizationPrefix = prefix;
+    this.#lastAuthorizationScope = scope;
   }
 
   #requestTimeMs(amzDate: string): number {
@@ -220,7 +267,7 @@ export class SignatureVerifier {
     return this.#lastRequestTimeMs;
   }
 
-  #signingKey(secret: string, auth: ParsedAuthorization): HmacSha256Key {
+  #signingKey(secret: string, auth: AuthorizationScope): HmacSha256Key {
     let key = this.#signingKeys.get(auth.credentialScope);
     if (key === undefined) {
       const derive = (parent: Buffer | string, data: string) =>

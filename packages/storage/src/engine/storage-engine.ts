@@ -3,7 +3,7 @@
  * directory, holding the table catalog (with each table's partition map), the items ordered by
  * (table, partition key hash, partition key, sort key), every partition's counters and its bounded
  * change log. A write resolves only once its commit is on disk; concurrent writes share commits
- * (LMDB's group commit through lmdb-js's transaction batching).
+ * (see group-commit.ts), which also store the partition counters once per commit.
  *
  * The engine neither evaluates expressions nor validates item contents — the API layer does — but it
  * asserts its own invariants: keys are complete and well typed, partition maps cover the hash space.
@@ -14,13 +14,13 @@ import { DynamoError, resourceNotFound, validationError } from "../errors.js";
 import {
   assertPartitionMap,
   createPartitionMap,
+  type HashRange,
   hashKeyStart,
   hashSpaceSize,
   maxInitialPartitions,
   maxItemKeyBytes,
   maxTableId,
   type PartitionRecord,
-  partitionFor,
   segmentHashRange,
   splitPartition,
   tableIdOfKey,
@@ -29,10 +29,13 @@ import {
 import { itemSizeBytes } from "../values/size.js";
 import type { AttributeValue, Item, KeyAttributeType } from "../values/types.js";
 import { type ChangeRecord, emptyPartitionState, type PartitionState } from "./change-record.js";
-import { type ItemLocation, keyAttributesOf, locateItem, locatePartitionKey } from "./item-location.js";
+import { GroupCommit } from "./group-commit.js";
+import { type ItemLocation, locateItem, locatePartitionKey } from "./item-location.js";
+import { PartitionCounters } from "./partition-counters.js";
 import { type SortRange, sortKeyRange } from "./sort-range.js";
 import { changeRecordKey, partitionStateKey } from "./store-keys.js";
 import type { KeySchema, StorageStats, TableRecord } from "./table-record.js";
+import { WriteApplier } from "./write-applier.js";
 import { type BufferedWrite, WriteTransaction } from "./write-transaction.js";
 
 export interface StorageEngineOptions {
@@ -57,6 +60,8 @@ export interface ScanOptions {
   /** Parallel scan: this segment of `totalSegments`; both or neither. */
   segment?: number;
   totalSegments?: number;
+  /** The items whose partition-key hash lies in this range (a partition group's); instead of a segment. */
+  hashRange?: HashRange;
   exclusiveStartKey?: Item;
 }
 
@@ -80,8 +85,6 @@ const defaultInitialPartitionsPerTable = 4;
 const defaultMaxChangeRecordsPerPartition = 10_000;
 /** Keys removed per transaction when purging a deleted table, so no purge holds the writer for long. */
 const purgeBatchKeys = 1_000;
-/** Most change records trimmed by one write; more only after `maxChangeRecordsPerPartition` is lowered. */
-const maxTrimmedChangesPerWrite = 1_000;
 /** Most change records one `changes()` call returns. */
 export const maxChangeRecordsPerRead = 1_000;
 /** LMDB's key limit is 4026 bytes with 8 KiB pages (1978 with 4 KiB), and item keys reach `maxItemKeyBytes`. */
@@ -116,12 +119,6 @@ function assertKeySchema(keySchema: KeySchema): void {
   }
 }
 
-interface PartitionUpdate {
-  table: TableRecord;
-  partition: PartitionRecord;
-  state: PartitionState;
-}
-
 export class StorageEngine {
   readonly #root: RootDatabase;
   readonly #catalog: Database<TableRecord, string>;
@@ -137,6 +134,9 @@ export class StorageEngine {
   readonly #creating = new Set<string>();
   /** Table purges running after DeleteTable answered; `close()` waits for them. */
   readonly #purges = new Set<Promise<void>>();
+  readonly #counters: PartitionCounters;
+  readonly #writeApplier: WriteApplier;
+  readonly #groupCommit: GroupCommit;
   #nextTableId: number;
   #closed = false;
 
@@ -168,6 +168,28 @@ export class StorageEngine {
     ) {
       throw new RangeError(`initialPartitionsPerTable must be an integer in [1, ${maxInitialPartitions}]`);
     }
+    const partitionStates = this.#partitionStates;
+    this.#counters = new PartitionCounters({
+      read: (key) => partitionStates.get(key),
+      write: (key, state) => partitionStates.put(key, state),
+    });
+    this.#writeApplier = new WriteApplier({
+      items: this.#items,
+      changes: this.#changes,
+      counters: this.#counters,
+      maxChangeRecordsPerPartition: this.#maxChangeRecordsPerPartition,
+      liveTable: (table) => {
+        const current = this.#tablesById.get(table.id);
+        if (!current) throw tableNotFound(table.name);
+        return current;
+      },
+    });
+    const counters = this.#counters;
+    this.#groupCommit = new GroupCommit({
+      runDurably: (work) => this.#durably(work),
+      afterSteps: () => counters.storeChanged(),
+      onCommitFailure: () => counters.forgetAll(),
+    });
     for (const { value: table } of this.#catalog.getRange()) {
       assertPartitionMap(table.partitions);
       this.#publish(table);
@@ -282,6 +304,7 @@ export class StorageEngine {
       const parent = table.partitions.find((partition) => partition.id === partitionId);
       if (!parent) throw resourceNotFound(`Partition not found: ${partitionId}`);
       const { partitions, lower, upper } = splitPartition(table.id, table.partitions, partitionId);
+      this.#counters.forgetTable(table.id);
       const parentState = this.#partitionState(table.id, parent);
       const lowerStats = this.#countItems(table.id, lower);
       const continued = {
@@ -327,6 +350,16 @@ export class StorageEngine {
     return this.#items.get(locateItem(current, key).key);
   }
 
+  /**
+   * `getItem`'s item as the JSON text the store keeps (`JSON.stringify` of the item), for a caller
+   * that sends it on unchanged and so need not parse it.
+   */
+  getItemJson(table: TableRecord, key: Item): string | undefined {
+    const current = this.#liveTable(table);
+    // Outside a write transaction the applier's reader reads the latest commit, as `getItem` does.
+    return this.#writeApplier.readJson(locateItem(current, key).key);
+  }
+
   /** The item stored at `location`, as of the latest commit (for callers that located it already). */
   getItemAt(location: ItemLocation): Item | undefined {
     this.#assertOpen();
@@ -341,8 +374,11 @@ export class StorageEngine {
    */
   async transact<T>(body: (tx: WriteTransaction) => T): Promise<T> {
     this.#assertOpen();
-    return this.#durably(() => {
-      const tx = new WriteTransaction((location) => this.#items.get(location.key));
+    return this.#groupCommit.submit(() => {
+      const tx = new WriteTransaction(
+        (location) => this.#items.get(location.key),
+        (location) => this.#writeApplier.readJson(location.key),
+      );
       let writes: BufferedWrite[] = [];
       let result: T;
       try {
@@ -351,7 +387,7 @@ export class StorageEngine {
         writes = tx.close();
       }
       if (isPromiseLike(result)) throw new TypeError("a transact() body must be synchronous");
-      this.#applyWrites(writes);
+      this.#writeApplier.apply(writes, Date.now());
       return result;
     });
   }
@@ -397,9 +433,10 @@ export class StorageEngine {
   scan(table: TableRecord, options: ScanOptions): Iterable<Item> {
     const current = this.#liveTable(table);
     const { startHash, endHash } =
-      options.segment !== undefined && options.totalSegments !== undefined
+      options.hashRange ??
+      (options.segment !== undefined && options.totalSegments !== undefined
         ? segmentHashRange(options.segment, options.totalSegments)
-        : { startHash: 0, endHash: hashSpaceSize };
+        : { startHash: 0, endHash: hashSpaceSize });
     const end = hashKeyStart(current.id, endHash);
     if (options.exclusiveStartKey) {
       const start = locateItem(current, options.exclusiveStartKey);
@@ -459,61 +496,6 @@ export class StorageEngine {
     });
     const [result] = await Promise.all([committed, flushed]);
     return result;
-  }
-
-  #applyWrites(writes: BufferedWrite[]): void {
-    // Check first, write second: a transaction that fails must leave nothing in the shared LMDB batch.
-    const tables = writes.map(({ table }) => {
-      const current = this.#tablesById.get(table.id);
-      if (!current) throw tableNotFound(table.name);
-      return current;
-    });
-    const timeMs = Date.now();
-    const updates = new Map<string, PartitionUpdate>();
-    writes.forEach((write, index) => {
-      const table = tables[index]!;
-      const old = write.committed ? write.committed.item : this.#items.get(write.location.key);
-      if (old === undefined && write.item === undefined) return;
-      const partition = partitionFor(table.partitions, write.location.hash);
-      let update = updates.get(partition.id);
-      if (!update) {
-        update = { table, partition, state: this.#partitionState(table.id, partition) };
-        updates.set(partition.id, update);
-      }
-      if (write.item) this.#items.put(write.location.key, write.item);
-      else this.#items.remove(write.location.key);
-      const { state } = update;
-      state.itemCount += (write.item ? 1 : 0) - (old ? 1 : 0);
-      state.sizeBytes += (write.item ? itemSizeBytes(write.item) : 0) - (old ? itemSizeBytes(old) : 0);
-      state.lastSequence++;
-      const record: ChangeRecord = {
-        sequence: state.lastSequence,
-        tableName: table.name,
-        partitionId: partition.id,
-        kind: old === undefined ? "INSERT" : write.item === undefined ? "REMOVE" : "MODIFY",
-        key: keyAttributesOf(table, write.item ?? old!),
-        ...(old ? { oldImage: old } : {}),
-        ...(write.item ? { newImage: write.item } : {}),
-        timeMs,
-      };
-      this.#changes.put(changeRecordKey(table.id, partition, record.sequence), record);
-      this.#trimChanges(table.id, partition, state);
-    });
-    for (const { table, partition, state } of updates.values()) {
-      this.#partitionStates.put(partitionStateKey(table.id, partition), state);
-    }
-  }
-
-  #trimChanges(tableId: number, partition: PartitionRecord, state: PartitionState): void {
-    let trimmed = 0;
-    while (
-      state.lastSequence - state.firstSequence + 1 > this.#maxChangeRecordsPerPartition &&
-      trimmed < maxTrimmedChangesPerWrite
-    ) {
-      this.#changes.remove(changeRecordKey(tableId, partition, state.firstSequence));
-      state.firstSequence++;
-      trimmed++;
-    }
   }
 
   #partitionState(tableId: number, partition: PartitionRecord): PartitionState {
@@ -586,6 +568,7 @@ export class StorageEngine {
       let removed = purgeBatchKeys;
       while (removed === purgeBatchKeys) {
         removed = await this.#durably(() => {
+          this.#counters.forgetTable(tableId);
           const keys = [...database.getKeys(range)];
           for (const key of keys) database.remove(key);
           return keys.length;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Hash } from "@smithy/hash-node";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
-import { maxCachedAuthorizations, SignatureVerifier } from "../../src/api/sigv4.js";
+import { canonicalHeaderValue, maxCachedAuthorizations, SignatureVerifier } from "../../src/api/sigv4.js";
 import { DynamoError } from "../../src/errors.js";
 
 const credentials = { accessKeyId: "hakobune", secretAccessKey: "hakobune-local-secret" };
@@ -50,6 +50,46 @@ function errorType(action: () => unknown): string | undefined {
     return error instanceof DynamoError ? error.type : String(error);
   }
 }
+
+/** Random header values checked against the plain definition of the canonical form. */
+const canonicalFormSamples = 20_000;
+
+describe("canonicalHeaderValue", () => {
+  it("trims and collapses whitespace runs exactly as the plain definition does", () => {
+    const alphabet = [
+      "a",
+      "Z",
+      "0",
+      ";",
+      "=",
+      " ",
+      " ",
+      "\t",
+      "\r",
+      "\n",
+      "\u000b",
+      "\u00a0",
+      "é",
+      "\u2028",
+      "\u3000",
+      "日",
+    ];
+    let seed = 1;
+    const next = () => {
+      // xorshift32: deterministic, and every run checks the same values.
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    for (let sample = 0; sample < canonicalFormSamples; sample++) {
+      let value = "";
+      const length = next() % 8;
+      for (let i = 0; i < length; i++) value += alphabet[next() % alphabet.length];
+      expect(canonicalHeaderValue(value), JSON.stringify(value)).toBe(value.trim().replace(/\s+/g, " "));
+    }
+  });
+});
 
 describe("SigV4 verification", () => {
   const verifier = new SignatureVerifier([credentials]);
@@ -169,6 +209,25 @@ describe("SigV4 verification", () => {
       "InvalidSignatureException",
     );
     expect(fresh.verify("POST", "/", headers, Buffer.from("{}"))).toBe("hakobune");
+  });
+
+  it("reads the signature as hex of exactly 32 bytes, in either case", async () => {
+    const fresh = new SignatureVerifier([credentials]);
+    const headers = await signedRequest("{}");
+    const authorization = headers.authorization as string;
+    const signature = authorization.slice(authorization.lastIndexOf("=") + 1);
+    const withSignature = (text: string) => ({
+      ...headers,
+      authorization: `${authorization.slice(0, -signature.length)}${text}`,
+    });
+    const verify = (text: string) =>
+      errorType(() => fresh.verify("POST", "/", withSignature(text), Buffer.from("{}")));
+    expect(verify(signature.toUpperCase())).toBeUndefined();
+    expect(verify(`${signature}00`)).toBe("InvalidSignatureException");
+    expect(verify(signature.slice(0, -2))).toBe("InvalidSignatureException");
+    expect(verify(`${signature.slice(0, -2)}zz`)).toBe("InvalidSignatureException");
+    expect(verify("not hex at all")).toBe("InvalidSignatureException");
+    expect(verify(signature)).toBeUndefined();
   });
 
   it("parses headers with the signature elsewhere than last, and headers of many clients", async () => {

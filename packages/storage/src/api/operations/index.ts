@@ -2,12 +2,13 @@
 import type { OperationContext } from "../common.js";
 import type { Input } from "../validation.js";
 import { batchGetItem, batchWriteItem } from "./batch.js";
-import { deleteItem, getItem, putItem, updateItem } from "./items.js";
-import { query, scan } from "./reads.js";
+import { deleteItem, putItem, updateItem } from "./items.js";
+import { getItem, query, scan } from "./reads.js";
 import { createTable, deleteTable, describeTable, listTables, updateTable } from "./tables.js";
 import { transactGetItems, transactWriteItems } from "./transactions.js";
 
-export type Operation = (context: OperationContext, input: Input) => Promise<unknown>;
+/** An operation's output, or the promise of it for one that waits (every write waits for its commit). */
+export type Operation = (context: OperationContext, input: Input) => unknown;
 
 export const operations = {
   CreateTable: createTable,

@@ -1,8 +1,7 @@
-/** PutItem, GetItem, UpdateItem and DeleteItem: one item, decided atomically against its current state. */
+/** PutItem, UpdateItem and DeleteItem: one item, decided atomically against its current state. */
 import type { TableRecord } from "../../engine/index.js";
 import { conditionalCheckFailed, validationError } from "../../errors.js";
 import {
-  applyProjection,
   applyUpdate,
   type Condition,
   ExpressionContext,
@@ -22,7 +21,6 @@ import {
   checkKey,
   consumedCapacityOf,
   type OperationContext,
-  readUnits,
   requireTable,
   sizeOf,
   writeUnits,
@@ -32,14 +30,7 @@ import {
   expressionContext,
   rejectNonExpressionMembers,
 } from "../expression-members.js";
-import {
-  type Input,
-  optionalArray,
-  optionalBoolean,
-  optionalEnum,
-  optionalString,
-  tableName,
-} from "../validation.js";
+import { type Input, optionalArray, optionalEnum, optionalString, tableName } from "../validation.js";
 
 /** The expressions of each single-item operation that may use placeholders. */
 const conditionMembers: ExpressionMembersOf = {
@@ -132,25 +123,6 @@ async function conditionalWrite(context: OperationContext, input: Input, kind: "
 
 export function putItem(context: OperationContext, input: Input) {
   return conditionalWrite(context, input, "put");
-}
-
-export async function getItem(context: OperationContext, input: Input) {
-  rejectNonExpressionMembers(input);
-  const table = requireTable(context.engine, tableName(input));
-  const expressions = expressionContext(input, projectionMembers);
-  const key = checkKey(table, input.Key);
-  const projection = parseOptionalProjection(input, expressions);
-  expressions.assertAllUsed();
-  const consistent = optionalBoolean(input, "ConsistentRead") ?? false;
-  const mode = capacityMode(input);
-  const item = context.engine.getItem(table, key);
-  context.metrics.countItemsRead("GetItem", table.name, item ? 1 : 0);
-  const output: Record<string, unknown> = {};
-  if (item) output.Item = projection ? applyProjection(projection, item) : item;
-  return withCapacity(
-    output,
-    consumedCapacityOf(mode, table.name, () => readUnits(sizeOf(item), consistent)),
-  );
 }
 
 export function deleteItem(context: OperationContext, input: Input) {

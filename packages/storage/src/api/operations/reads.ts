@@ -1,4 +1,7 @@
-/** Query and Scan: ordered reads of a partition key's items, or of a whole table (in segments). */
+/**
+ * The reads: GetItem, and Query and Scan, ordered reads of a partition key's items or of a whole table
+ * (in segments).
+ */
 import type { TableRecord } from "../../engine/index.js";
 import { validationError } from "../../errors.js";
 import {
@@ -17,10 +20,12 @@ import {
   capacityMode,
   checkKey,
   consumedCapacity,
+  consumedCapacityOf,
   keyOf,
   type OperationContext,
   readUnits,
   requireTable,
+  sizeOf,
 } from "../common.js";
 import {
   type ExpressionMembersOf,
@@ -28,6 +33,7 @@ import {
   rejectNonExpressionMembers,
 } from "../expression-members.js";
 import { rejectKeyAttributesInFilter } from "../query-filter.js";
+import { SerializedOutput } from "../serialized-output.js";
 import {
   constraint,
   type Input,
@@ -38,7 +44,7 @@ import {
   optionalString,
   tableName,
 } from "../validation.js";
-import { parseOptionalProjection } from "./items.js";
+import { parseOptionalProjection, projectionMembers } from "./items.js";
 
 /** DynamoDB stops a Query or Scan page once it has read this many bytes of items. */
 export const maxPageBytes = 1024 * 1024;
@@ -46,6 +52,35 @@ export const maxPageBytes = 1024 * 1024;
 export const maxTotalSegments = 1_000_000;
 /** A Query or Scan that reads no item consumes no capacity, unlike a GetItem of a missing item. */
 const emptyReadUnits = 0;
+
+/**
+ * GetItem. Synchronous: a read waits for nothing, and the server answers it in the tick its request
+ * ends. Without a projection or ConsumedCapacity (which needs the item's size), the answer carries
+ * the item's JSON text exactly as the store keeps it.
+ */
+export function getItem(context: OperationContext, input: Input) {
+  rejectNonExpressionMembers(input);
+  const table = requireTable(context.engine, tableName(input));
+  const expressions = expressionContext(input, projectionMembers);
+  const key = checkKey(table, input.Key);
+  const projection = parseOptionalProjection(input, expressions);
+  expressions.assertAllUsed();
+  const consistent = optionalBoolean(input, "ConsistentRead") ?? false;
+  const mode = capacityMode(input);
+  const { engine } = context;
+  if (projection === undefined && mode === "NONE" && engine.getItemJson !== undefined) {
+    const json = engine.getItemJson(table, key);
+    context.metrics.countItemsRead("GetItem", table.name, json === undefined ? 0 : 1);
+    return new SerializedOutput(json === undefined ? "{}" : `{"Item":${json}}`);
+  }
+  const item = engine.getItem(table, key);
+  context.metrics.countItemsRead("GetItem", table.name, item ? 1 : 0);
+  const output: Record<string, unknown> = {};
+  if (item) output.Item = projection ? applyProjection(projection, item) : item;
+  const capacity = consumedCapacityOf(mode, table.name, () => readUnits(sizeOf(item), consistent));
+  if (capacity !== undefined) output.ConsumedCapacity = capacity;
+  return output;
+}
 
 type Select = "ALL_ATTRIBUTES" | "ALL_PROJECTED_ATTRIBUTES" | "SPECIFIC_ATTRIBUTES" | "COUNT";
 
