@@ -7,6 +7,7 @@
  */
 import type { KeySchema } from "../engine/index.js";
 import type { Item } from "../values/types.js";
+import type { GroupRecord } from "./group-map.js";
 
 /** One item write of a `write` command: `item` is stored, or else the item with key `key` is deleted. */
 export interface ItemWrite {
@@ -48,7 +49,17 @@ export interface DeleteTableCommand {
   tableId: string;
 }
 
-export type MetaCommand = CreateTableCommand | UpdateTableCommand | DeleteTableCommand;
+/**
+ * Records splits in the cluster's partition map (proposed to the metadata group by its leader, from
+ * what its own replicas of the item groups applied): merged with `mergeGroupRecords`, so repeating it
+ * or recording splits out of order changes nothing more.
+ */
+export interface RecordGroupsCommand {
+  kind: "recordGroups";
+  groups: GroupRecord[];
+}
+
+export type MetaCommand = CreateTableCommand | UpdateTableCommand | DeleteTableCommand | RecordGroupsCommand;
 
 /**
  * A transaction across partition groups locks its keys in every group it touches (the prepared
@@ -60,7 +71,7 @@ export interface LockCommand {
   kind: "lock";
   txId: string;
   /** The partition group whose log holds the transaction's decision. */
-  coordinator: number;
+  coordinator: string;
   lockedAtMs: number;
   itemKeys: string[];
 }
@@ -78,7 +89,7 @@ export interface DecideCommand {
   outcome: TransactionOutcome;
   /** The catalog index the writes were decided at, as a `write` command's. */
   metaIndex: number;
-  /** The writes of each group, by partition index (empty for an abort). */
+  /** The writes of each group, by group name (empty for an abort). */
   writes: Record<string, ItemWrite[]>;
 }
 
@@ -101,8 +112,23 @@ export interface ForgetCommand {
   txId: string;
 }
 
+/**
+ * Splits an item group at `midHash` (see README.md, "Online splits"): applied only while the group
+ * still owns exactly [startHash, endHash) and holds no transaction lock; the group then keeps the
+ * lower half and every replica starts group `newGroup` for the upper half from the items its engine
+ * already holds.
+ */
+export interface SplitCommand {
+  kind: "split";
+  startHash: number;
+  midHash: number;
+  endHash: number;
+  newGroup: string;
+  replicas: string[];
+}
+
 export type TransactionCommand = LockCommand | DecideCommand | FinishCommand | ForgetCommand;
-export type PartitionCommand = WriteCommand | TransactionCommand;
+export type PartitionCommand = WriteCommand | TransactionCommand | SplitCommand;
 export type Command = PartitionCommand | MetaCommand;
 
 const commandKinds = new Set<string>([
@@ -114,6 +140,8 @@ const commandKinds = new Set<string>([
   "decide",
   "finish",
   "forget",
+  "split",
+  "recordGroups",
 ]);
 
 /** Raised when a log entry does not decode to a command: a corrupt log or a version mismatch. */

@@ -72,3 +72,28 @@ export class LockConflictError extends ClusterError {
     this.positions = positions;
   }
 }
+
+/**
+ * A key is no longer (or not yet) owned by the group a request was decided in: the group split, or the
+ * caller's map is older than this node's. Nothing was written; the node answers 421 with a "map
+ * changed" marker and the router refreshes its map and retries.
+ */
+export class WrongGroupError extends ClusterError {
+  readonly group: string;
+
+  constructor(group: string) {
+    super("GROUP_MAP_CHANGED", `${group} does not own the key any more: the partition map changed`);
+    this.group = group;
+  }
+}
+
+/**
+ * A group about to split refuses new transaction locks until those it holds are finished. Not
+ * repeated by the coordinator: it aborts, releasing its other locks, and the router sends the whole
+ * transaction again (503), by when the group has split.
+ */
+export class GroupSplittingError extends ClusterError {
+  constructor(group: string) {
+    super("GROUP_SPLITTING", `${group} takes no new transaction locks until it has split`);
+  }
+}

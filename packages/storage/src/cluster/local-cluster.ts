@@ -23,6 +23,8 @@ export interface LocalClusterOptions {
   zones?: number;
   /** Partition groups. Default 1 (see `defaultPartitions`). */
   partitions?: number;
+  /** Bytes past which a group splits. Default 10 GiB (see `defaultSplitBytes`). */
+  splitBytes?: number;
 }
 
 /** Most zones the local topology starts. */
@@ -105,6 +107,7 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
         peerList,
         "--partitions",
         String(options.partitions ?? defaultPartitions),
+        ...(options.splitBytes !== undefined ? ["--split-bytes", String(options.splitBytes)] : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     ),

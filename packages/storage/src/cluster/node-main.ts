@@ -8,7 +8,10 @@ import { StorageUsageError } from "../api/run.js";
 import { parseBoundedInteger, parseNodeList, stopSignal } from "./command-line.js";
 import { ClusterConfigError } from "./errors.js";
 import { maxPartitionGroups } from "./partition-groups.js";
-import { defaultPartitions, defaultTickMs, startStorageNode } from "./storage-node.js";
+import { defaultPartitions, defaultSplitBytes, defaultTickMs, startStorageNode } from "./storage-node.js";
+
+/** Largest --split-bytes: 1 PiB, far past any partition worth keeping whole. */
+const maxSplitBytes = 2 ** 50;
 
 export const nodeUsage = `Usage: node-main.js --node-id ID --zone ZONE --port N --data-dir DIR --peers ID=URL,… [options]
 
@@ -21,7 +24,10 @@ Options:
   --host HOST           interface to bind (default 127.0.0.1)
   --data-dir DIR        folder for this node's Raft log and item store
   --peers LIST          every node of the cluster, this one included: a=http://host:port,b=…
-  --partitions N        partition groups, the same on every node (default ${defaultPartitions}, at most ${maxPartitionGroups})
+  --partitions N        item groups a new cluster starts with, the same on every node (default ${defaultPartitions},
+                        at most ${maxPartitionGroups}); splits add more, up to ${maxPartitionGroups}
+  --split-bytes N       a group whose items exceed N bytes splits in two by key-hash range, online
+                        (default ${defaultSplitBytes}: 10 GiB, DynamoDB's partition size)
   --tick-ms N           Raft tick (default ${defaultTickMs})
   --compact-every N     applied entries between log compactions (default 10000)
 `;
@@ -37,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       peers: { type: "string" },
       partitions: { type: "string" },
+      "split-bytes": { type: "string" },
       "tick-ms": { type: "string" },
       "compact-every": { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -61,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
     peers: parseNodeList(values.peers, "--peers"),
     ...(values.partitions !== undefined
       ? { partitions: parseBoundedInteger(values.partitions, "--partitions", 1, maxPartitionGroups) }
+      : {}),
+    ...(values["split-bytes"] !== undefined
+      ? { splitBytes: parseBoundedInteger(values["split-bytes"], "--split-bytes", 1, maxSplitBytes) }
       : {}),
     ...(values["tick-ms"] !== undefined
       ? { tickMs: parseBoundedInteger(values["tick-ms"], "--tick-ms", 1, 10_000) }

@@ -1,7 +1,8 @@
 /**
- * The cluster's fixed partition map: `partitions` equal ranges of the 32-bit hash space, each a Raft
+ * The cluster's initial partition map: `partitions` equal ranges of the 32-bit hash space, each a Raft
  * group named `p<i>`, plus the metadata group `meta`. Every table is created with the same number of
- * engine partitions, so a table's partition i is exactly group i's range.
+ * engine partitions, so a table's partition i starts as exactly group i's range. Splits change the map
+ * from there (`group-map.ts`).
  */
 
 import type { KeySchema } from "../engine/index.js";
@@ -9,7 +10,7 @@ import { hashPartitionKey, keyValueBytes, segmentHashRange } from "../partitions
 import type { Item } from "../values/types.js";
 
 export const metaGroup = "meta";
-/** Most partition groups a cluster may have; each costs a Raft group on every node. */
+/** Most item groups a cluster may have, splits included; each costs a Raft group on every node. */
 export const maxPartitionGroups = 64;
 
 export function partitionGroupName(index: number): string {

@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { type Database, open, type RootDatabase } from "lmdb";
 import type { Entry, EntryKind, HardState, RaftStorageState, Ready, Snapshot } from "../replication/index.js";
 import { ClusterConfigError } from "./errors.js";
+import type { GroupRecord } from "./group-map.js";
 
 type Key = (string | number)[];
 
@@ -24,15 +25,17 @@ interface StoredHardState {
   commit: number;
 }
 
-/** The cluster shape a data directory was created for; a node refuses to start with another one. */
+/** The cluster shape a data directory was created for; a node refuses to start with another id or peer set. */
 export interface ClusterShape {
   nodeId: string;
   peers: string[];
+  /** Item groups the cluster started with. */
   partitions: number;
 }
 
 const lastPossibleIndex = Number.MAX_SAFE_INTEGER;
 const shapeKey: Key = ["cluster", "shape"];
+const hostedGroupsKey: Key = ["cluster", "groups"];
 
 function entryKey(group: string, index: number): Key {
   return [group, "e", index];
@@ -59,25 +62,58 @@ export class RaftDisk {
   }
 
   /**
-   * Records the cluster shape on first start, and afterwards checks that it is unchanged: a node
-   * must never rejoin under another id or with another partition count, or it would vote and
-   * acknowledge for a group whose history it does not hold.
+   * Records the cluster shape on first start, and afterwards checks that the node id and the peer set
+   * are unchanged: a node must never rejoin under another id or peer set, or it would vote and
+   * acknowledge for groups whose history it does not hold. Resolves with the stored shape: its
+   * `partitions` is the initial group count the data was created with (splits change the count since,
+   * and the groups a node hosts are recorded apart, see `hostedGroups`).
    */
-  async checkShape(shape: ClusterShape): Promise<void> {
+  async checkShape(shape: ClusterShape): Promise<ClusterShape> {
     const stored = this.#db.get(shapeKey) as ClusterShape | undefined;
     if (stored === undefined) {
       await this.#durably(() => this.#db.put(shapeKey, shape));
-      return;
+      return shape;
     }
     const same =
       stored.nodeId === shape.nodeId &&
-      stored.partitions === shape.partitions &&
       [...stored.peers].sort().join(",") === [...shape.peers].sort().join(",");
     if (!same) {
       throw new ClusterConfigError(
-        `the data directory belongs to node ${stored.nodeId} of peers ${stored.peers.join(",")} with ${stored.partitions} partitions; it cannot start as node ${shape.nodeId} of ${shape.peers.join(",")} with ${shape.partitions}`,
+        `the data directory belongs to node ${stored.nodeId} of peers ${stored.peers.join(",")}; it cannot start as node ${shape.nodeId} of ${shape.peers.join(",")}`,
       );
     }
+    return stored;
+  }
+
+  /** The item groups this node hosts, each with the range it had when the node started it; undefined before the first start. */
+  hostedGroups(): GroupRecord[] | undefined {
+    return this.#db.get(hostedGroupsKey) as GroupRecord[] | undefined;
+  }
+
+  /**
+   * Records `groups` as the item groups this node hosts and, for a group split off on this node, its
+   * initial Raft state (`start`: a snapshot of the items the engine already holds, with the hard state
+   * and applied index at that snapshot), in one durable transaction: after a crash the node either
+   * hosts the new group with its starting state or applies the split again.
+   */
+  async hostGroups(
+    groups: readonly GroupRecord[],
+    start?: { group: string; snapshot: Snapshot; hardState: HardState },
+  ): Promise<void> {
+    await this.#durably(() => {
+      this.#db.put(hostedGroupsKey, groups);
+      if (!start) return;
+      const { group, snapshot, hardState } = start;
+      this.#removeEntriesFrom(group, 0);
+      this.#db.put([group, "snap"], snapshot);
+      const stored: StoredHardState = {
+        term: hardState.term,
+        vote: hardState.vote ?? null,
+        commit: hardState.commit,
+      };
+      this.#db.put([group, "hs"], stored);
+      this.#db.put([group, "applied"], snapshot.index);
+    });
   }
 
   /** What earlier runs persisted for `group`, to restore its `RaftNode`. */

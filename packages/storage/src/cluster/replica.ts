@@ -9,11 +9,13 @@
 import { randomUUID } from "node:crypto";
 import type {
   Entry,
+  HardState,
   Message,
   NodeId,
   RaftNode,
   RaftRefusal,
   RaftStatus,
+  Ready,
   Snapshot,
 } from "../replication/index.js";
 import type { Item } from "../values/types.js";
@@ -103,6 +105,17 @@ export class Replica {
   #pumping = false;
   #running: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Readies taken from the node so far, and how many of them had their messages handed to `send`. */
+  #readiesTaken = 0;
+  #readiesSent = 0;
+  /** The ready that carries what the latest `step` caused: the one taken after it began. */
+  #readyOfLastStep = 0;
+  /** Callers of `messagesSent`, each waiting for the ready of the last step before its call. */
+  #sentWaiters: { readies: number; resolve: () => void }[] = [];
+  /** The term and vote last written to disk (what must be durable before any message promises it). */
+  #writtenVote: { term: number; vote: NodeId | undefined };
+  /** A hard state newer than the one on disk only by its commit index, written with the next write. */
+  #unwrittenHardState: HardState | undefined;
 
   constructor(options: ReplicaOptions) {
     this.group = options.group;
@@ -114,8 +127,10 @@ export class Replica {
     this.#compactEveryEntries = options.compactEveryEntries ?? defaultCompactEveryEntries;
     this.#proposalTimeoutMs = options.proposalTimeoutMs ?? defaultProposalTimeoutMs;
     this.#readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
-    this.#appliedIndex = this.#node.status().appliedIndex;
+    const status = this.#node.status();
+    this.#appliedIndex = status.appliedIndex;
     this.#persistedAppliedIndex = this.#appliedIndex;
+    this.#writtenVote = { term: status.term, vote: status.vote };
   }
 
   get appliedIndex(): number {
@@ -158,12 +173,19 @@ export class Replica {
     return this.#pendingLocks.get(itemKey)?.txId;
   }
 
+  /** Whether this leader proposed transaction locks it has not applied yet (a split would meet them). */
+  hasPendingLocks(): boolean {
+    return this.#pendingLocks.size > 0;
+  }
+
   tick(): void {
     this.#node.tick();
     this.#afterChange();
   }
 
   step(message: Message): void {
+    // Whether a ready is in hand or not, the next one taken carries this step's effects.
+    this.#readyOfLastStep = this.#readiesTaken + 1;
     this.#node.step(message);
     this.#afterChange();
   }
@@ -245,6 +267,18 @@ export class Replica {
     });
   }
 
+  /**
+   * Resolves once the messages caused by everything stepped so far have been handed to `send` (which
+   * happens only after the state they promise is persisted), or at once when there is nothing left to
+   * send; also when the loop stops. A node answers a peer's batch with those messages.
+   */
+  messagesSent(): Promise<void> {
+    const readies = this.#readyOfLastStep;
+    // A stopped loop has sent everything: a step that left something to send starts it at once.
+    if (this.#closed || !this.#pumping || this.#readiesSent >= readies) return Promise.resolve();
+    return new Promise((resolve) => this.#sentWaiters.push({ readies, resolve }));
+  }
+
   /** Stops the loop and waits for the batch in hand; waiters are failed. Persisted state stays as it is. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -296,10 +330,13 @@ export class Replica {
     try {
       while (!this.#closed && this.#node.hasReady()) {
         const ready = this.#node.ready();
+        this.#readiesTaken++;
         const applied = this.#appliedIndex > this.#persistedAppliedIndex ? this.#appliedIndex : undefined;
-        await this.#disk.persist(this.group, ready, applied);
+        await this.#disk.persist(this.group, this.#withHardStateToWrite(ready, applied), applied);
         if (applied !== undefined) this.#persistedAppliedIndex = applied;
         if (ready.messages.length > 0) this.#send(ready.messages);
+        this.#readiesSent = this.#readiesTaken;
+        this.#wakeSentWaiters();
         if (ready.snapshot) await this.#installSnapshot(ready.snapshot);
         if (ready.committedEntries.length > 0) await this.#apply(ready.committedEntries);
         for (const { requestId, index } of ready.readStates) {
@@ -327,7 +364,40 @@ export class Replica {
       }
     } finally {
       this.#pumping = false;
+      // The loop stops only once nothing is left to send (or for good): no waiter has more to wait for.
+      const waiters = this.#sentWaiters;
+      this.#sentWaiters = [];
+      for (const waiter of waiters) waiter.resolve();
     }
+  }
+
+  /**
+   * What of `ready` to write: a hard state whose only change is its commit index is not worth a write
+   * and a flush of its own (the commit index is volatile in Raft: a restarted node learns it again
+   * from its leader), so it waits for the next write — which also carries any newer applied index, so
+   * the commit on disk never trails the applied index on disk. A term or vote is always written at once.
+   */
+  #withHardStateToWrite(ready: Ready, applied: number | undefined): Ready {
+    const hardState = ready.hardState ?? this.#unwrittenHardState;
+    if (hardState === undefined) return ready;
+    const sameVote = hardState.term === this.#writtenVote.term && hardState.vote === this.#writtenVote.vote;
+    if (sameVote && !ready.snapshot && ready.entries.length === 0 && applied === undefined) {
+      this.#unwrittenHardState = hardState;
+      return ready.hardState === undefined ? ready : { ...ready, hardState: undefined };
+    }
+    this.#unwrittenHardState = undefined;
+    this.#writtenVote = { term: hardState.term, vote: hardState.vote };
+    return ready.hardState === hardState ? ready : { ...ready, hardState };
+  }
+
+  #wakeSentWaiters(): void {
+    if (this.#sentWaiters.length === 0) return;
+    const still: { readies: number; resolve: () => void }[] = [];
+    for (const waiter of this.#sentWaiters) {
+      if (waiter.readies <= this.#readiesSent) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.#sentWaiters = still;
   }
 
   async #installSnapshot(snapshot: Snapshot): Promise<void> {

@@ -11,7 +11,8 @@ import type { ItemStore, StorageEngine, TableRecord, WriteTransaction } from "..
 import { resourceNotFound } from "../errors.js";
 import type { Item } from "../values/types.js";
 import { encodeCommand, type ItemWrite, tableIdentity } from "./commands.js";
-import { partitionIndexOf } from "./partition-groups.js";
+import { WrongGroupError } from "./errors.js";
+import type { HostedGroup, HostedGroups } from "./hosted-groups.js";
 import { RecordingTransaction, type TouchedKey } from "./recording-transaction.js";
 import type { Replica } from "./replica.js";
 import { transactionConflict } from "./transaction-conflicts.js";
@@ -21,7 +22,8 @@ import type { TransactionCalls, TransactionParticipant } from "./transaction-par
 export interface ReplicatedStoreOptions {
   engine: StorageEngine;
   meta: Replica;
-  partitions: readonly Replica[];
+  /** The item groups this node hosts. */
+  groups: HostedGroups;
   /** This node's side of cross-group transactions: the locks each group holds. */
   participant: TransactionParticipant;
   /** The calls a coordinator makes on group leaders. */
@@ -37,7 +39,7 @@ export interface ReplicatedStoreOptions {
 export class ReplicatedStore implements ItemStore {
   readonly #engine: StorageEngine;
   readonly #meta: Replica;
-  readonly #partitions: readonly Replica[];
+  readonly #groups: HostedGroups;
   readonly #participant: TransactionParticipant;
   readonly #calls: TransactionCalls;
   readonly #conflictsAsCancellation: boolean;
@@ -45,7 +47,7 @@ export class ReplicatedStore implements ItemStore {
   constructor(options: ReplicatedStoreOptions) {
     this.#engine = options.engine;
     this.#meta = options.meta;
-    this.#partitions = options.partitions;
+    this.#groups = options.groups;
     this.#participant = options.participant;
     this.#calls = options.calls;
     this.#conflictsAsCancellation = options.conflictsAsCancellation ?? false;
@@ -65,6 +67,10 @@ export class ReplicatedStore implements ItemStore {
 
   getItem(table: TableRecord, key: Item): Item | undefined {
     return this.#engine.getItem(table, key);
+  }
+
+  getItemJson(table: TableRecord, key: Item): string | undefined {
+    return this.#engine.getItemJson(table, key);
   }
 
   query(...args: Parameters<StorageEngine["query"]>) {
@@ -100,10 +106,8 @@ export class ReplicatedStore implements ItemStore {
    * leader answers from a stale state.
    */
   async transact<T>(body: (tx: WriteTransaction) => T): Promise<T> {
-    const partitions = this.#partitions.length;
     const tx = new RecordingTransaction((location) => {
-      const index = partitionIndexOf(location.hash, partitions);
-      const pending = this.#partitions[index]!.pendingImage(location.key.toString("latin1"));
+      const pending = this.#owner(location.hash).replica.pendingImage(location.key.toString("latin1"));
       return pending ? pending.item : this.#engine.getItemAt(location);
     });
     let result: T | undefined;
@@ -123,27 +127,27 @@ export class ReplicatedStore implements ItemStore {
       const key = write.item ?? tx.deletedKeys.get(itemKey)!;
       touched.push({ table: write.table, key, location: write.location, itemKey });
     }
-    const groups = new Set(touched.map((key) => partitionIndexOf(key.location.hash, partitions)));
+    const groups = new Set(touched.map((key) => this.#owner(key.location.hash).record.name));
     if (groups.size > 1) {
       return coordinateTransaction({
         body,
         keys: touched,
         readCount: tx.reads.size,
-        partitions,
+        groupOf: (hash) => this.#groups.ownerOf(hash)?.record.name,
         metaIndex: this.#meta.appliedIndex,
         calls: this.#calls,
         conflictsAsCancellation: this.#conflictsAsCancellation,
       });
     }
-    const [index] = groups;
-    if (index === undefined) {
+    const [group] = groups;
+    if (group === undefined) {
       if (failed) throw failure;
       return result as T;
     }
-    const replica = this.#partitions[index]!;
+    const replica = this.#groups.get(group)!.replica;
     replica.assertWriteReady();
     const locked = touched.flatMap((key, position) =>
-      this.#participant.lockHolder(index, key.itemKey) === undefined ? [] : [position],
+      this.#participant.lockHolder(group, key.itemKey) === undefined ? [] : [position],
     );
     if (locked.length > 0) {
       throw transactionConflict(
@@ -172,6 +176,13 @@ export class ReplicatedStore implements ItemStore {
       images,
     );
     return result as T;
+  }
+
+  /** The hosted group owning `hash`; none only while this node's map has a gap, which the router retries. */
+  #owner(hash: number): HostedGroup {
+    const owner = this.#groups.ownerOf(hash);
+    if (!owner) throw new WrongGroupError("the key's group");
+    return owner;
   }
 
   #liveTable(name: string): TableRecord {

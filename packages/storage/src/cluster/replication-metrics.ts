@@ -1,13 +1,13 @@
 /**
  * A storage node's replication metrics, read from its Raft groups when Prometheus scrapes (never kept in
- * step on the write path). Label values are bounded by the fixed set of groups (`meta`, `p0`…) and of
- * nodes in the cluster.
+ * step on the write path). Label values are bounded by the groups (`meta`, `p0`…, at most
+ * `maxPartitionGroups` with splits) and the nodes of the cluster.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Replica } from "./replica.js";
 
-export function registerReplicationMetrics(registry: Registry, replicas: readonly Replica[]): void {
-  const statuses = () => replicas.map((replica) => ({ group: replica.group, status: replica.status() }));
+export function registerReplicationMetrics(registry: Registry, replicas: () => readonly Replica[]): void {
+  const statuses = () => replicas().map((replica) => ({ group: replica.group, status: replica.status() }));
   const lastLeaders = new Map<string, string | undefined>();
   const leaderChanges = new Counter({
     name: "storage_leader_changes_total",

@@ -1,6 +1,7 @@
 /**
  * The request router: speaks DynamoDB's JSON 1.0 protocol to clients (checking SigV4 as the
- * single-node server does), keeps the cluster's partition map and key schemas, and sends each request
+ * single-node server does), keeps the cluster's partition map (refreshed from the metadata group when
+ * a node answers that it changed: a group split) and key schemas, and sends each request
  * to a storage node — writes and consistent reads to the leader of the item's partition group,
  * eventually consistent reads to any replica — following not-leader answers and retrying within a
  * bounded budget, so that a leader failure costs a client latency, not an error. It holds no data and
@@ -13,7 +14,7 @@
  * and answers any other with a 500 the client may treat as DynamoDB's own InternalServerError.
  */
 import { randomUUID } from "node:crypto";
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { Counter, Registry } from "prom-client";
@@ -22,12 +23,19 @@ import { RequestTooLargeError, readRequestBody } from "../api/server.js";
 import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "../api/sigv4.js";
 import type { KeySchema } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
-import { segmentHashRange } from "../partitions/index.js";
-import { metaGroup, partitionGroupName, partitionIndexOfKey } from "./partition-groups.js";
+import {
+  currentGroups,
+  type GroupRecord,
+  groupOfHash,
+  initialGroupMap,
+  partitionKeyHash,
+} from "./group-map.js";
+import { metaGroup } from "./partition-groups.js";
 import { type NodeStatus, readYourWritesHeader, validateOnlyHeader } from "./storage-node.js";
 import {
   type InFlightNodeRequest,
   type NodeAddress,
+  NodeConnections,
   type NodeResponse,
   nodeAddress,
   requestNode,
@@ -156,10 +164,11 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const leaders = new Map<string, string>();
   const downUntil = new Map<string, number>();
   const keySchemas = new Map<string, KeySchema>();
-  let partitions: number | undefined;
+  /** The partition map as the metadata group last told it (through any node). */
+  let groups: readonly GroupRecord[] | undefined;
   let roundRobin = 0;
-  const forwardAgent = new Agent({ keepAlive: true, maxSockets: maxConnectionsPerNode });
-  const controlAgent = new Agent({ keepAlive: true, maxSockets: maxControlConnectionsPerNode });
+  const forwardAgent = new NodeConnections({ maxConnectionsPerNode });
+  const controlAgent = new NodeConnections({ maxConnectionsPerNode: maxControlConnectionsPerNode });
   const links = new Map<string, NodeLink>(
     nodeIds.map((node) => [
       node,
@@ -192,7 +201,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   });
   const retries = new Counter({
     name: "storage_router_retries_total",
-    help: "Node requests repeated by the router, by reason (not_leader, busy, unreachable).",
+    help: "Node requests repeated by the router, by reason (not_leader, map_changed, busy, unreachable).",
     labelNames: ["reason"],
     registers: [registry],
   });
@@ -224,9 +233,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
         if (response.status !== 200) continue;
         const catalog = JSON.parse(response.body) as {
           partitions: number;
+          groups?: GroupRecord[];
           tables: { name: string; keySchema: KeySchema }[];
         };
-        partitions = catalog.partitions;
+        groups = catalog.groups ?? initialGroupMap(catalog.partitions, nodeIds);
         for (const table of catalog.tables) keySchemas.set(table.name, table.keySchema);
         return;
       } catch {
@@ -235,13 +245,23 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
   }
 
+  let refreshing: Promise<void> | undefined;
+  /** Refreshes the catalog and map once for every caller that asks while a refresh runs. */
+  function refreshMap(): Promise<void> {
+    refreshing ??= refreshCatalog().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
   async function groupOfKey(table: unknown, key: unknown): Promise<Target> {
     if (typeof table !== "string") return "any";
-    if (!keySchemas.has(table) || partitions === undefined) await refreshCatalog();
+    if (!keySchemas.has(table) || groups === undefined) await refreshMap();
     const keySchema = keySchemas.get(table);
-    if (keySchema === undefined || partitions === undefined) return "any";
-    const index = partitionIndexOfKey(keySchema, key, partitions);
-    return index === undefined ? "any" : { group: partitionGroupName(index) };
+    if (keySchema === undefined || groups === undefined) return "any";
+    const hash = partitionKeyHash(keySchema, key);
+    const owner = hash === undefined ? undefined : groupOfHash(groups, hash);
+    return owner === undefined ? "any" : { group: owner.name };
   }
 
   async function targetOf(operation: string, input: Record<string, unknown>): Promise<Target> {
@@ -312,21 +332,27 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
   }
 
-  /** Sends one request to nodes until one answers it for good, within the retry budget. */
+  /**
+   * Sends one request to nodes until one answers it for good, within the retry budget. A "map
+   * changed" answer (the group split) refreshes the map from the metadata group and finds the
+   * request's group again with `retarget`.
+   */
   async function forward(
     operation: string,
     body: string,
     target: Target,
     repeatable: boolean,
     validateOnly = false,
+    retarget?: () => Promise<Target>,
   ): Promise<NodeAnswer> {
     const deadline = Date.now() + retryBudgetMs;
     const headers: Record<string, string> = {
       "content-type": "application/json",
       "x-amz-target": operation,
       ...(validateOnly ? { [validateOnlyHeader]: "1" } : {}),
-      // A GetItem already goes to its leader, which holds every acknowledged write.
-      ...(eventualReads === "leader" && operation !== "GetItem" ? { [readYourWritesHeader]: "1" } : {}),
+      // A GetItem goes to its group's leader, which holds every acknowledged write; the node checks
+      // only that group, in case this router's map is older than a split.
+      ...(eventualReads === "leader" ? { [readYourWritesHeader]: "1" } : {}),
     };
     let last: NodeAnswer | undefined;
     let node = pick(target);
@@ -353,8 +379,23 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       }
       const text = response.body;
       if (response.status === 421) {
+        const answer = JSON.parse(text) as { group?: string; leaderHint?: string; mapChanged?: boolean };
+        if (answer.mapChanged === true) {
+          retries.inc({ reason: "map_changed" });
+          last = dynamoErrorAnswer(
+            new DynamoError("ServiceUnavailable", "The partition map is changing.", 503),
+          );
+          await refreshMap();
+          if (retarget) target = await retarget();
+          node = pick(target, node);
+          await new Promise((resolve) => setTimeout(resolve, noLeaderBackoffMs));
+          continue;
+        }
         retries.inc({ reason: "not_leader" });
-        const answer = JSON.parse(text) as { group?: string; leaderHint?: string };
+        // The node found the key in another group than this router's map: the map is older.
+        if (answer.group !== undefined && target !== "any" && answer.group !== target.group) {
+          void refreshMap();
+        }
         const group = answer.group ?? (target === "any" ? undefined : target.group);
         if (group !== undefined && answer.leaderHint !== undefined && options.nodes.has(answer.leaderHint)) {
           leaders.set(group, answer.leaderHint);
@@ -453,7 +494,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   async function route(operation: string, input: Record<string, unknown>, body: string): Promise<NodeAnswer> {
     if (operation === "BatchWriteItem") return forwardBatchWrite(input, body);
     const target = await targetOf(operation, input);
-    const answer = await forward(operation, body, target, isRepeatable(operation, input));
+    const answer = await forward(operation, body, target, isRepeatable(operation, input), false, () =>
+      targetOf(operation, input),
+    );
     if (operation === "DeleteTable" && answer.status === 200 && typeof input.TableName === "string") {
       keySchemas.delete(input.TableName);
     }
@@ -536,10 +579,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   /** GET /admin/partitions: every group, its key range, replicas with zones, leader, term, commit and lag. */
   async function adminPartitions(): Promise<unknown> {
     const statuses = await nodeStatuses();
-    await refreshCatalog();
-    const known = [...statuses.values()].find((status) => status !== undefined);
-    const count = known?.partitions ?? partitions ?? 0;
-    const groups = [metaGroup, ...Array.from({ length: count }, (_, index) => partitionGroupName(index))];
+    await refreshMap();
+    const records = new Map(currentGroups(groups ?? []).map((record) => [record.name, record]));
+    const listed = [metaGroup, ...records.keys()];
     return {
       nodes: nodeIds.map((node) => ({
         id: node,
@@ -548,15 +590,16 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
         reachable: statuses.get(node) !== undefined,
       })),
       tables: [...keySchemas.keys()].sort(),
-      partitions: groups.map((group, position) => {
-        const replicas = nodeIds.map((node) => {
+      partitions: listed.map((group) => {
+        const record = records.get(group);
+        const replicas = (record?.replicas ?? nodeIds).map((node) => {
           const status = statuses.get(node);
           return { node, zone: status?.zone, group: status?.groups.find((entry) => entry.group === group) };
         });
         const leader = replicas
           .filter((replica) => replica.group?.role === "leader")
           .sort((a, b) => b.group!.term - a.group!.term)[0];
-        const range = group === metaGroup ? undefined : segmentHashRange(position - 1, count);
+        const range = record && { startHash: record.startHash, endHash: record.endHash };
         return {
           id: group,
           kind: group === metaGroup ? "metadata" : "items",

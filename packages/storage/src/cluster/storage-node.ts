@@ -1,6 +1,8 @@
 /**
  * A storage node: hosts one replica of the metadata group and of every partition group, applies them
- * to a local `StorageEngine`, drives their clocks, and serves the cluster's internal HTTP API:
+ * to a local `StorageEngine`, drives their clocks, splits the groups it leads that outgrow
+ * `splitBytes` and starts the groups split off (see README.md, "Online splits"), and serves the
+ * cluster's internal HTTP API:
  *
  * - `POST /cluster/raft`: Raft message batches from the other nodes;
  * - `POST /cluster/dynamodb`: a DynamoDB request the router already authenticated (`x-amz-target`
@@ -8,29 +10,43 @@
  * - `POST /cluster/read-index`: on a group's leader, a confirmed read index for a follower's read;
  * - `POST /cluster/txn/{lock,decide,finish,forget}`: on a group's leader, a transaction coordinator's
  *   calls (see README.md, "Transactions across partition groups");
- * - `GET /cluster/status`, `GET /cluster/tables`, `GET /healthz`, `GET /metrics`.
+ * - `GET /cluster/status`, `GET /cluster/tables` (with the partition map), `GET /healthz`, `GET /metrics`.
  *
  * The internal API trusts its callers: bind it to a private network (see README.md).
  */
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StorageMetrics } from "../api/metrics.js";
 import { type OperationName, operations } from "../api/operations/index.js";
+import { SerializedOutput } from "../api/serialized-output.js";
 import { type ItemStore, locateItem, StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
 import { RaftNode, type RaftStatus, type RaftStorageState } from "../replication/index.js";
+import type { Item } from "../values/types.js";
+import { encodeCommand } from "./commands.js";
 import {
   ClusterBusyError,
   ClusterConfigError,
   ClusterTimeoutError,
+  GroupSplittingError,
   LockConflictError,
   NotLeaderError,
   OutcomeUnknownError,
   ProposalDroppedError,
+  WrongGroupError,
 } from "./errors.js";
-import { maxPartitionGroups, metaGroup, partitionGroupName, partitionIndexOf } from "./partition-groups.js";
+import {
+  type GroupRecord,
+  initialGroupMap,
+  mergeGroupRecords,
+  splitGroupName,
+  splitMidpoint,
+} from "./group-map.js";
+import { alignEnginePartitions, groupSizeBytes } from "./group-sizes.js";
+import { HostedGroups } from "./hosted-groups.js";
+import { maxPartitionGroups, metaGroup } from "./partition-groups.js";
 import { RaftDisk } from "./raft-disk.js";
 import { Replica } from "./replica.js";
 import { ReplicatedStore } from "./replicated-store.js";
@@ -43,8 +59,8 @@ import {
 } from "./transaction-calls.js";
 import { transactionConflict } from "./transaction-conflicts.js";
 import { TransactionParticipant } from "./transaction-participant.js";
-import { nodeAddress, PeerTransport, raftMessagesPath, requestNode } from "./transport.js";
-import { decodeBatch } from "./wire.js";
+import { NodeConnections, nodeAddress, PeerTransport, raftMessagesPath, requestNode } from "./transport.js";
+import { decodeBatch, encodeBatch, type MessageBatch } from "./wire.js";
 
 export interface StorageNodeOptions {
   nodeId: string;
@@ -56,8 +72,16 @@ export interface StorageNodeOptions {
   /** Interface to bind. Default "127.0.0.1". */
   host?: string;
   dataDir: string;
-  /** Partition groups of the cluster; the same on every node, for the life of the data. Default 1. */
+  /**
+   * Item groups a new cluster starts with; the same on every node. Only the first start counts: from
+   * then on the data directory records the groups the node hosts, which splits add to. Default 1.
+   */
   partitions?: number;
+  /**
+   * A group whose items (over every table) exceed this many bytes splits in two by key-hash range,
+   * online. Default 10 GiB, DynamoDB's partition size.
+   */
+  splitBytes?: number;
   /** Raft tick. Default 50 ms (see the replication README: new leader within 2 s at p99). */
   tickMs?: number;
   /** Applied entries between log compactions per group. Default 10000. */
@@ -74,6 +98,9 @@ export interface StorageNode {
 /** The status one node reports per group, for routers and the admin view. */
 export interface GroupStatus extends Omit<RaftStatus, "vote"> {
   group: string;
+  /** An item group's hash range as this node applied it. */
+  startHash?: number;
+  endHash?: number;
 }
 
 export interface NodeStatus {
@@ -90,6 +117,13 @@ export interface NodeStatus {
  */
 export const defaultPartitions = 1;
 export const defaultTickMs = 50;
+/** DynamoDB's partition size. */
+export const defaultSplitBytes = 10 * 1024 ** 3;
+/** How often a group leader compares its group's size with `splitBytes`, and the metadata leader records splits. Milliseconds. */
+const splitCheckIntervalMs = 1_000;
+/** The log position a group split off on a node starts from: its first snapshot, the items already held. */
+const splitStartIndex = 1;
+const splitStartTerm = 1;
 /** Largest internal request body: a snapshot of a partition travels in one Raft message. */
 export const maxInternalBodyBytes = 256 * 1024 * 1024;
 /** Largest DynamoDB request body, as the single-node server. */
@@ -107,6 +141,12 @@ const readIndexRequestTimeoutMs = 5_000;
 const maxReadIndexConnectionsPerPeer = 16;
 /** Largest answer to a read-index request (a small JSON object). */
 const maxReadIndexResponseBytes = 4096;
+/**
+ * Longest a node holds a peer's Raft batch for the replies it causes (persisted, then carried back in
+ * the answer); past it, the answer goes without them and they follow in a request of their own. It
+ * bounds how long the peer's next batch to this node waits behind a slow disk. Milliseconds.
+ */
+const maxRaftReplyWaitMs = 100;
 
 /**
  * A request carrying this header is validated as usual but writes nothing: it answers 200 `{}` where
@@ -148,9 +188,30 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = Buffer.from(JSON.stringify(body));
+  const payload = Buffer.from(body instanceof SerializedOutput ? body.json : JSON.stringify(body));
   response.writeHead(status, { "content-type": "application/json", "content-length": payload.length });
   response.end(payload);
+}
+
+/**
+ * A coordinator call's body with its groups by name: the internal API also takes a group's position in
+ * the initial map (`0` for `p0`), as it did before groups were named by their splits.
+ */
+function withGroupNames(body: unknown): unknown {
+  if (body === null || typeof body !== "object") return body;
+  const named = { ...(body as Record<string, unknown>) };
+  for (const field of ["group", "coordinator"]) {
+    if (typeof named[field] === "number") named[field] = `p${named[field]}`;
+  }
+  if (named.writes !== null && typeof named.writes === "object" && !Array.isArray(named.writes)) {
+    named.writes = Object.fromEntries(
+      Object.entries(named.writes as Record<string, unknown>).map(([group, writes]) => [
+        /^\d+$/.test(group) ? `p${group}` : group,
+        writes,
+      ]),
+    );
+  }
+  return named;
 }
 
 /** The coordinator calls the internal API serves under `transactionCallPath`. */
@@ -178,19 +239,27 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       `partitions must be an integer in [1, ${maxPartitionGroups}], got ${partitions}`,
     );
   }
+  const splitBytes = options.splitBytes ?? defaultSplitBytes;
+  if (!Number.isSafeInteger(splitBytes) || splitBytes < 1) {
+    throw new ClusterConfigError(`splitBytes must be a positive integer, got ${splitBytes}`);
+  }
   if (!options.peers.has(options.nodeId)) {
     throw new ClusterConfigError(`the peers must include this node (${options.nodeId})`);
   }
   const peerIds = [...options.peers.keys()].sort();
   const disk = await RaftDisk.open(join(options.dataDir, "raft"));
-  await disk.checkShape({ nodeId: options.nodeId, peers: peerIds, partitions });
+  const shape = await disk.checkShape({ nodeId: options.nodeId, peers: peerIds, partitions });
   const engine = await StorageEngine.open({
     dataDir: join(options.dataDir, "items"),
-    initialPartitionsPerTable: partitions,
+    initialPartitionsPerTable: shape.partitions,
   });
   const others = new Map([...options.peers].filter(([id]) => id !== options.nodeId));
-  const transport = new PeerTransport({ nodeId: options.nodeId, peerUrls: others });
-  const readIndexAgent = new Agent({ keepAlive: true, maxSockets: maxReadIndexConnectionsPerPeer });
+  const transport = new PeerTransport({
+    nodeId: options.nodeId,
+    peerUrls: others,
+    onReplies: (batch) => void stepBatch(batch),
+  });
+  const readIndexAgent = new NodeConnections({ maxConnectionsPerNode: maxReadIndexConnectionsPerPeer });
   const peerAddresses = new Map([...others].map(([id, url]) => [id, nodeAddress(url)]));
   const metrics = new StorageMetrics(engine);
   let server: Server | undefined;
@@ -223,14 +292,21 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         : {}),
     });
 
-  const meta = createReplica(metaGroup, new CatalogStateMachine(engine));
-  const partitionReplicas: Replica[] = [];
-  const machines: PartitionStateMachine[] = [];
-  for (let index = 0; index < partitions; index++) {
-    const machine = new PartitionStateMachine({
+  const initialGroups = initialGroupMap(shape.partitions, peerIds);
+  const initialGroupNames = new Set(initialGroups.map((group) => group.name));
+  const catalog = new CatalogStateMachine(engine, initialGroups);
+  const metaStored = disk.load(metaGroup);
+  catalog.restore(metaStored);
+  const meta = createReplica(metaGroup, catalog, metaStored);
+  const hosted = new HostedGroups();
+  const allReplicas = (): Replica[] => [meta, ...hosted.replicas];
+  /** Serializes changes to the hosted-group record: two splits applied at once must not lose one. */
+  let hosting: Promise<void> = Promise.resolve();
+  const partitionMachine = (record: GroupRecord) =>
+    new PartitionStateMachine({
       engine,
-      partitionIndex: index,
-      partitions,
+      group: record.name,
+      initialRange: { startHash: record.startHash, endHash: record.endHash },
       metaAppliedIndex: () => meta.appliedIndex,
       waitForMeta: async (metaIndex) => {
         // A replica whose catalog lags waits for it rather than drop writes to a table it lacks.
@@ -238,33 +314,185 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
           await meta.waitApplied(metaIndex).catch(() => undefined);
         }
       },
+      onSplit: (child, parent) => {
+        const done = hosting.then(() => startSplitGroup(child, parent));
+        hosting = done.catch(() => undefined);
+        return done;
+      },
+      onChildrenLearned: (children) => {
+        const done = hosting.then(() => startLearnedGroups(children));
+        hosting = done.catch(() => undefined);
+        return done;
+      },
     });
-    const stored = disk.load(partitionGroupName(index));
-    machine.restore(stored);
-    machines.push(machine);
-    partitionReplicas.push(createReplica(partitionGroupName(index), machine, stored));
+  const hostGroup = (record: GroupRecord, storage: RaftStorageState = disk.load(record.name)) => {
+    const machine = partitionMachine(record);
+    machine.restore(storage);
+    const replica = createReplica(record.name, machine, storage);
+    hosted.add({ record, replica, machine });
+    return replica;
+  };
+
+  /**
+   * A split applied here: the new group starts from a snapshot of the items this engine already holds
+   * for its range (the parent's state at the split's index, the same on every replica that applies
+   * it), recorded with the hosted groups in one durable step. Where this node leads the parent, it
+   * campaigns for the new group at once.
+   */
+  async function startSplitGroup(child: GroupRecord, parent: PartitionStateMachine): Promise<void> {
+    if (hosted.has(child.name)) return;
+    // Exact byte counters per group are a convenience for the next split decision, not a condition
+    // of this one: a failure leaves the counters coarser (sizes are then estimated), never the data.
+    await alignEnginePartitions(engine, child.startHash).catch((error: unknown) => {
+      process.stderr.write(
+        `${JSON.stringify({ level: "warn", node: options.nodeId, group: child.name, message: "engine partitions not split along", error: String(error) })}\n`,
+      );
+    });
+    const first = partitionMachine(child);
+    first.adoptTransactions(parent.childTransactions());
+    const snapshot = {
+      index: splitStartIndex,
+      term: splitStartTerm,
+      config: { voters: [...child.replicas].sort(), learners: [] },
+      data: first.snapshot(),
+    };
+    await disk.hostGroups([...hosted.records(), child], {
+      group: child.name,
+      snapshot,
+      hardState: { term: splitStartTerm, vote: undefined, commit: splitStartIndex },
+    });
+    const replica = hostGroup(child);
+    logGroupStarted(child, `split off ${parent.group}`);
+    if (hosted.get(parent.group)?.replica.status().role === "leader") replica.campaign();
   }
-  const groups = new Map<string, Replica>([
-    [metaGroup, meta],
-    ...partitionReplicas.map((r) => [r.group, r] as const),
-  ]);
+
+  /** Groups split off before a snapshot this node installed: started empty, their leaders send the rest. */
+  async function startLearnedGroups(children: readonly GroupRecord[]): Promise<void> {
+    const missing = children.filter((child) => !hosted.has(child.name));
+    if (missing.length === 0) return;
+    await disk.hostGroups([...hosted.records(), ...missing]);
+    for (const child of missing) {
+      hostGroup(child);
+      logGroupStarted(child, "learned from a snapshot, empty until its leader sends one");
+    }
+  }
+
+  function logGroupStarted(group: GroupRecord, how: string): void {
+    const range = `[${group.startHash}, ${group.endHash})`;
+    process.stderr.write(
+      `${JSON.stringify({ level: "info", node: options.nodeId, group: group.name, range, message: `group started: ${how}` })}\n`,
+    );
+  }
+
+  for (const record of disk.hostedGroups() ?? initialGroups) hostGroup(record);
+  // A snapshot persisted just before a crash may name groups its install had not started yet.
+  await startLearnedGroups([...hosted.values()].flatMap(({ machine }) => machine.children));
+
+  /**
+   * A replica of a group split off elsewhere that has received nothing yet holds no state for it, not
+   * even the split's starting snapshot: it must not vote, or two such replicas could elect a leader
+   * without the group's data. It starts voting once its leader's snapshot arrives.
+   */
+  const withoutState = (group: string, replica: Replica) =>
+    group !== metaGroup && !initialGroupNames.has(group) && replica.status().lastIndex === 0;
+
+  const groupReplica = (group: string): Replica | undefined =>
+    group === metaGroup ? meta : hosted.get(group)?.replica;
+
+  /** Groups past `splitBytes` that wait for their transaction locks to drain: they take no new ones. */
+  const draining = new Set<string>();
   const participant = new TransactionParticipant({
     engine,
     meta,
-    partitions: partitionReplicas,
-    machines,
+    groups: hosted,
+    refusesLocks: (group) => draining.has(group),
   });
   const calls = new TransactionCallsClient({
     nodeId: options.nodeId,
     peers: options.peers,
     participant,
-    partitions: partitionReplicas,
+    groups: hosted,
   });
-  const storeOptions = { engine, meta, partitions: partitionReplicas, participant, calls };
+  const storeOptions = { engine, meta, groups: hosted, participant, calls };
   const store = new ReplicatedStore(storeOptions);
   /** For TransactWriteItems: a locked item cancels the call with a reason per action. */
   const transactionStore = new ReplicatedStore({ ...storeOptions, conflictsAsCancellation: true });
-  registerReplicationMetrics(metrics.registry, [...groups.values()]);
+  registerReplicationMetrics(metrics.registry, allReplicas);
+
+  const splitting = new Set<string>();
+  /**
+   * On each group this node leads, past `splitBytes`: proposes a split at the midpoint of its range,
+   * unless the cluster has its most groups. A group holding transaction locks (the split would be
+   * refused) first refuses new ones until those it holds are finished (or recovered), so that a steady
+   * stream of transactions cannot keep it from splitting.
+   */
+  function proposeSplits(): void {
+    for (const { record, replica, machine } of hosted.values()) {
+      if (splitting.has(record.name)) continue;
+      const midHash = splitMidpoint(machine.range);
+      const due =
+        hosted.size < maxPartitionGroups &&
+        replica.isWriteReady() &&
+        midHash !== undefined &&
+        groupSizeBytes(engine, machine.range) > splitBytes;
+      if (!due) {
+        draining.delete(record.name);
+        continue;
+      }
+      if (machine.transactions.lockCount > 0 || replica.hasPendingLocks()) {
+        draining.add(record.name);
+        continue;
+      }
+      const command = encodeCommand({
+        kind: "split",
+        ...machine.range,
+        midHash,
+        newGroup: splitGroupName(midHash),
+        replicas: record.replicas,
+      });
+      splitting.add(record.name);
+      const settled = () => {
+        splitting.delete(record.name);
+        draining.delete(record.name);
+      };
+      let proposed: Promise<unknown>;
+      try {
+        proposed = replica.propose(command);
+      } catch {
+        settled();
+        continue;
+      }
+      proposed.catch(() => undefined).finally(settled);
+      return;
+    }
+  }
+
+  let recording = false;
+  /**
+   * On the metadata leader: records in the partition map the splits its own replicas applied (the
+   * parent's current range and the groups split off it), when the map lacks them. Idempotent, so a
+   * new metadata leader simply records whatever is missing.
+   */
+  function recordSplits(): void {
+    if (recording || !meta.isWriteReady()) return;
+    const records = [...hosted.values()].flatMap(({ record, machine }) => [
+      { ...record, ...machine.range },
+      ...machine.children,
+    ]);
+    const merged = mergeGroupRecords(catalog.groups, records);
+    if (merged === catalog.groups) return;
+    const known = new Map(catalog.groups.map((group) => [group.name, group]));
+    const news = merged.filter((group) => known.get(group.name) !== group);
+    recording = true;
+    let proposed: Promise<unknown>;
+    try {
+      proposed = meta.propose(encodeCommand({ kind: "recordGroups", groups: news }));
+    } catch {
+      recording = false;
+      return;
+    }
+    proposed.catch(() => undefined).finally(() => (recording = false));
+  }
 
   /** Waits until this replica has applied everything committed when the call began (read index). */
   async function readBarrier(replica: Replica): Promise<void> {
@@ -309,31 +537,30 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     let reads = 0;
     for (let attempt = 0; attempt < maxSnapshotAttempts; attempt++) {
       if (attempt > 0) await sleep(snapshotRetryPauseMs * attempt);
-      await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
-      const appliedAt = partitionReplicas.map((replica) => replica.appliedIndex);
-      const read: { group: number; itemKey: string }[] = [];
+      await Promise.all(allReplicas().map((replica) => readBarrier(replica)));
+      const appliedAt = new Map(hosted.replicas.map((replica) => [replica.group, replica.appliedIndex]));
+      const read: { group: string; itemKey: string }[] = [];
       const readingStore: ItemStore = {
         ...validatingStore,
         getItem: (table, key) => {
           const location = locateItem(table, key);
-          read.push({
-            group: partitionIndexOf(location.hash, partitions),
-            itemKey: location.key.toString("latin1"),
-          });
+          const owner = hosted.ownerOf(location.hash);
+          if (!owner) throw new WrongGroupError("the key's group");
+          read.push({ group: owner.record.name, itemKey: location.key.toString("latin1") });
           return store.getItem(table, key);
         },
       };
       const output = await operations.TransactGetItems({ engine: readingStore, metrics }, input);
       reads = read.length;
       locked = read.flatMap(({ group, itemKey }, position) =>
-        machines[group]!.transactions.lockHolder(itemKey) === undefined ? [] : [position],
+        hosted.get(group)!.machine.transactions.lockHolder(itemKey) === undefined ? [] : [position],
       );
       if (locked.length > 0) continue;
       const groupsRead = new Set(read.map(({ group }) => group));
       if (groupsRead.size <= 1) return output;
-      await Promise.all([...groupsRead].map((group) => readBarrier(partitionReplicas[group]!)));
+      await Promise.all([...groupsRead].map((group) => readBarrier(hosted.get(group)!.replica)));
       locked = read.flatMap(({ group, itemKey }, position) =>
-        machines[group]!.mayHaveChangedAfter(itemKey, appliedAt[group]!) ? [position] : [],
+        hosted.get(group)!.machine.mayHaveChangedAfter(itemKey, appliedAt.get(group) ?? 0) ? [position] : [],
       );
       if (locked.length === 0) return output;
     }
@@ -353,6 +580,17 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     deleteTable: async () => Promise.reject(new ValidationPassed()),
     transact: async () => Promise.reject(new ValidationPassed()),
   };
+
+  /** The hosted group owning a GetItem's key; undefined when the input is bad (the operation reports it). */
+  function groupOfKey(input: Record<string, unknown>): Replica | undefined {
+    const table = typeof input.TableName === "string" ? engine.getTable(input.TableName) : undefined;
+    if (table === undefined || input.Key === null || typeof input.Key !== "object") return undefined;
+    try {
+      return hosted.ownerOf(locateItem(table, input.Key as Item).hash)?.replica;
+    } catch {
+      return undefined;
+    }
+  }
 
   async function runOperation(
     operation: OperationName,
@@ -375,12 +613,16 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     };
     if (catalogReads.has(operation)) await readBarrier(meta);
     else if (operation !== "TransactGetItems" && wantsConsistentRead(operation, input)) {
-      await Promise.all([meta, ...partitionReplicas].map((replica) => readBarrier(replica)));
+      await Promise.all(allReplicas().map((replica) => readBarrier(replica)));
+    } else if (readYourWrites && operation === "GetItem") {
+      // The router sent it to the leader of the key's group by its map; after a split it may be elsewhere.
+      const replica = groupOfKey(input);
+      if (replica !== undefined && !replica.isWriteReady()) await readBarrier(replica);
     } else if (readYourWrites && itemReads.has(operation)) {
       // A leader answers a write only after applying it, so a leader that has caught up with its term
       // already holds every acknowledged write of its group: only the other groups need a barrier.
       await Promise.all(
-        partitionReplicas.filter((replica) => !replica.isWriteReady()).map((replica) => readBarrier(replica)),
+        hosted.replicas.filter((replica) => !replica.isWriteReady()).map((replica) => readBarrier(replica)),
       );
     }
     try {
@@ -414,7 +656,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       const output = await runOperation(operation as OperationName, input, validateOnly, readYourWrites);
       sendJson(response, 200, output);
     } catch (error) {
-      if (error instanceof NotLeaderError || error instanceof ProposalDroppedError) {
+      if (error instanceof WrongGroupError) {
+        outcome = "MapChanged";
+        sendJson(response, 421, { code: error.code, message: error.message, mapChanged: true });
+      } else if (error instanceof NotLeaderError || error instanceof ProposalDroppedError) {
         outcome = "NotLeader";
         const group = error instanceof NotLeaderError ? error.group : undefined;
         const leaderHint = error instanceof NotLeaderError ? error.leaderHint : undefined;
@@ -443,7 +688,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
 
   async function handleReadIndex(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const { group } = JSON.parse((await readBody(request, 4096)).toString("utf8")) as { group?: string };
-    const replica = group === undefined ? undefined : groups.get(group);
+    const replica = group === undefined ? undefined : groupReplica(group);
     if (!replica) return sendJson(response, 404, { code: "NO_SUCH_GROUP", message: `no group ${group}` });
     try {
       sendJson(response, 200, { index: await replica.readIndex() });
@@ -459,12 +704,18 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<void> {
-    const body = JSON.parse((await readBody(request, maxDynamoBodyBytes)).toString("utf8")) as never;
+    const body = withGroupNames(
+      JSON.parse((await readBody(request, maxDynamoBodyBytes)).toString("utf8")),
+    ) as never;
     try {
       const call = participant[name] as (request: never) => Promise<unknown>;
       sendJson(response, 200, (await call.call(participant, body)) ?? {});
     } catch (error) {
-      if (error instanceof LockConflictError) {
+      if (error instanceof WrongGroupError) {
+        sendJson(response, 421, { code: error.code, message: error.message, mapChanged: true });
+      } else if (error instanceof GroupSplittingError) {
+        sendJson(response, 421, { code: error.code, message: error.message });
+      } else if (error instanceof LockConflictError) {
         sendJson(response, 409, { code: error.code, message: error.message, positions: error.positions });
       } else if (error instanceof NotLeaderError || error instanceof ProposalDroppedError) {
         const leaderHint = error instanceof NotLeaderError ? error.leaderHint : undefined;
@@ -483,23 +734,57 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     }
   }
 
-  async function handleRaft(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const batch = decodeBatch((await readBody(request, maxInternalBodyBytes)).toString("utf8"));
+  /** Steps a peer's messages into their groups; returns the replicas that took some. */
+  function stepBatch(batch: MessageBatch): Set<Replica> {
+    const stepped = new Set<Replica>();
     for (const { group, message } of batch.messages) {
       if (message.to !== options.nodeId || message.from !== batch.from) continue;
-      groups.get(group)?.step(message);
+      // A group this node does not host yet drops its messages (the leader repeats them), so that no
+      // group state is created out of order, before the split that starts it.
+      const replica = groupReplica(group);
+      if (!replica) continue;
+      if ((message.type === "vote" || message.type === "preVote") && withoutState(group, replica)) continue;
+      replica.step(message);
+      stepped.add(replica);
     }
-    response.writeHead(204).end();
+    return stepped;
+  }
+
+  /**
+   * `POST /cluster/raft`: steps the batch, then answers with this node's messages to the sender once
+   * they are sent — an append's reply leaves only after the entries are on disk — so that they need no
+   * request of their own; 204 when there are none.
+   */
+  async function handleRaft(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const batch = decodeBatch((await readBody(request, maxInternalBodyBytes)).toString("utf8"));
+    const stepped = stepBatch(batch);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...stepped].map((replica) => replica.messagesSent())),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, maxRaftReplyWaitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const replies = transport.takeQueued(batch.from);
+    if (replies.length === 0) {
+      response.writeHead(204).end();
+      return;
+    }
+    const payload = Buffer.from(encodeBatch({ from: options.nodeId, messages: replies }));
+    response.writeHead(200, { "content-type": "application/json", "content-length": payload.length });
+    response.end(payload);
   }
 
   function status(): NodeStatus {
     return {
       nodeId: options.nodeId,
       zone: options.zone,
-      partitions,
-      groups: [...groups.values()].map((replica) => {
+      partitions: hosted.size,
+      groups: allReplicas().map((replica) => {
         const { vote: _vote, ...rest } = replica.status();
-        return { group: replica.group, ...rest };
+        const range = hosted.get(replica.group)?.machine.range;
+        return { group: replica.group, ...rest, ...range };
       }),
     };
   }
@@ -519,7 +804,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         const tables = engine
           .listTableNames()
           .map((name) => ({ name, keySchema: engine.getTable(name)!.keySchema }));
-        return sendJson(response, 200, { partitions, tables });
+        return sendJson(response, 200, { partitions: hosted.size, groups: catalog.groups, tables });
       }
       if (route === "GET /healthz") return sendJson(response, 200, { status: "ok" });
       if (route === "GET /metrics") {
@@ -542,12 +827,16 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   });
   const tickMs = options.tickMs ?? defaultTickMs;
   const ticker = setInterval(() => {
-    for (const replica of groups.values()) replica.tick();
+    for (const replica of allReplicas()) replica.tick();
   }, tickMs);
   const lockRecovery = setInterval(
     () => participant.recoverStaleLocks(calls, Date.now()),
     lockRecoveryIntervalMs,
   );
+  const splitChecks = setInterval(() => {
+    proposeSplits();
+    recordSplits();
+  }, splitCheckIntervalMs);
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
@@ -555,9 +844,11 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     async close() {
       clearInterval(ticker);
       clearInterval(lockRecovery);
-      await Promise.all([...groups.values()].map((replica) => replica.close()));
+      clearInterval(splitChecks);
+      await Promise.all(allReplicas().map((replica) => replica.close()));
       transport.close();
       readIndexAgent.destroy();
+      calls.close();
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
       server!.closeAllConnections();
       await closed;

@@ -11,8 +11,7 @@ import type { WriteTransaction } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
 import type { Item } from "../values/types.js";
 import { type ItemWrite, tableIdentity } from "./commands.js";
-import { ClusterBusyError, LockConflictError } from "./errors.js";
-import { partitionIndexOf } from "./partition-groups.js";
+import { ClusterBusyError, LockConflictError, WrongGroupError } from "./errors.js";
 import { RecordingTransaction, type TouchedKey } from "./recording-transaction.js";
 import { transactionConflict } from "./transaction-conflicts.js";
 import type { TransactionCalls } from "./transaction-participant.js";
@@ -26,7 +25,8 @@ export interface CoordinateOptions<T> {
   keys: readonly TouchedKey[];
   /** How many of `keys` are reads: a conflict on read i is reported at action i. */
   readCount: number;
-  partitions: number;
+  /** The group owning a hash, by this node's map (undefined: none known, the map is changing). */
+  groupOf: (hash: number) => string | undefined;
   /** The coordinator's catalog index: every group waits for it before locking. */
   metaIndex: number;
   calls: TransactionCalls;
@@ -43,8 +43,10 @@ class UnlockedReadError extends Error {
   }
 }
 
-function groupOf(key: TouchedKey, partitions: number): number {
-  return partitionIndexOf(key.location.hash, partitions);
+function groupOf(owner: (hash: number) => string | undefined, hash: number): string {
+  const group = owner(hash);
+  if (group === undefined) throw new WrongGroupError("the key's group");
+  return group;
 }
 
 /** Runs `body` atomically across the groups of its keys; resolves with its result once committed everywhere. */
@@ -66,16 +68,19 @@ export async function coordinateTransaction<T>(options: CoordinateOptions<T>): P
 }
 
 async function coordinateRound<T>(options: CoordinateOptions<T>, keys: readonly TouchedKey[]): Promise<T> {
-  const { calls, partitions, metaIndex } = options;
+  const { calls, metaIndex } = options;
   const txId = randomUUID();
-  const positionsByGroup = new Map<number, number[]>();
+  const positionsByGroup = new Map<string, number[]>();
+  /** Item key → the group that locks it: its writes go to that group whatever the map says later. */
+  const groupOfItemKey = new Map<string, string>();
   for (const [position, key] of keys.entries()) {
-    const group = groupOf(key, partitions);
+    const group = groupOf(options.groupOf, key.location.hash);
+    groupOfItemKey.set(key.itemKey, group);
     const positions = positionsByGroup.get(group) ?? [];
     positions.push(position);
     positionsByGroup.set(group, positions);
   }
-  const groups = [...positionsByGroup.keys()].sort((a, b) => a - b);
+  const groups = [...positionsByGroup.keys()].sort();
   const coordinator = groups[0]!;
   const abortAll = async () => {
     await Promise.allSettled(
@@ -156,7 +161,7 @@ async function coordinateRound<T>(options: CoordinateOptions<T>, keys: readonly 
     const itemWrite: ItemWrite = write.item
       ? { ...identity, item: write.item }
       : { ...identity, key: tx.deletedKeys.get(itemKey)! };
-    const group = String(partitionIndexOf(write.location.hash, partitions));
+    const group = groupOfItemKey.get(itemKey)!;
     writesByGroup[group] = [...(writesByGroup[group] ?? []), itemWrite];
   }
 
@@ -187,7 +192,7 @@ async function coordinateRound<T>(options: CoordinateOptions<T>, keys: readonly 
   // Phase 4: every group applies its writes and releases its locks.
   const finished = await Promise.allSettled(
     groups.map((group) =>
-      calls.finish({ group, txId, outcome: "commit", metaIndex, writes: writesByGroup[String(group)] ?? [] }),
+      calls.finish({ group, txId, outcome: "commit", metaIndex, writes: writesByGroup[group] ?? [] }),
     ),
   );
   if (finished.some((settled) => settled.status === "rejected")) throw outcomeUnknown();

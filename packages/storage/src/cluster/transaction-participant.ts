@@ -9,10 +9,15 @@ import { locateItem, type StorageEngine } from "../engine/index.js";
 import { resourceNotFound } from "../errors.js";
 import type { Item } from "../values/types.js";
 import { encodeCommand, type ItemWrite, type TransactionOutcome, tableIdentity } from "./commands.js";
-import { ClusterBusyError, LockConflictError } from "./errors.js";
-import { partitionIndexOf } from "./partition-groups.js";
+import {
+  ClusterBusyError,
+  GroupSplittingError,
+  LockConflictError,
+  NotLeaderError,
+  WrongGroupError,
+} from "./errors.js";
+import type { HostedGroup, HostedGroups } from "./hosted-groups.js";
 import type { Replica } from "./replica.js";
-import type { PartitionStateMachine } from "./state-machines.js";
 import type { Decision } from "./transaction-table.js";
 
 /** A key to lock: the table (by name and identity) and the item's key attributes. */
@@ -23,10 +28,10 @@ export interface LockKey {
 }
 
 export interface LockRequest {
-  group: number;
+  group: string;
   txId: string;
   /** The group whose log records the decision. */
-  coordinator: number;
+  coordinator: string;
   /** The catalog index the coordinator decided at: this node's catalog must reach it first. */
   metaIndex: number;
   keys: LockKey[];
@@ -38,7 +43,7 @@ export interface LockAnswer {
 }
 
 export interface DecideRequest {
-  group: number;
+  group: string;
   txId: string;
   outcome: TransactionOutcome;
   metaIndex: number;
@@ -46,7 +51,7 @@ export interface DecideRequest {
 }
 
 export interface FinishRequest {
-  group: number;
+  group: string;
   txId: string;
   outcome: TransactionOutcome;
   metaIndex: number;
@@ -54,7 +59,7 @@ export interface FinishRequest {
 }
 
 export interface ForgetRequest {
-  group: number;
+  group: string;
   txId: string;
 }
 
@@ -69,8 +74,8 @@ export interface TransactionCalls {
 export interface TransactionParticipantOptions {
   engine: StorageEngine;
   meta: Replica;
-  partitions: readonly Replica[];
-  machines: readonly PartitionStateMachine[];
+  /** The item groups this node hosts. */
+  groups: HostedGroups;
   /**
    * How old a lock may grow before this group's leader asks its coordinator group for the decision.
    * Default 5000 ms: far above a healthy transaction's milliseconds, so recovery rarely races a live
@@ -79,6 +84,11 @@ export interface TransactionParticipantOptions {
   lockTimeoutMs?: number;
   /** Locks one group may hold at once; more lock requests are refused as busy. Default 10000. */
   maxHeldLocks?: number;
+  /**
+   * Whether a group refuses new locks for now: one that waits for its locks to drain so that it can
+   * split. The coordinator aborts and the router sends the transaction again. Default: never.
+   */
+  refusesLocks?: (group: string) => boolean;
 }
 
 export const defaultLockTimeoutMs = 5_000;
@@ -89,32 +99,30 @@ export const maxRecoveriesInFlight = 16;
 export class TransactionParticipant {
   readonly #engine: StorageEngine;
   readonly #meta: Replica;
-  readonly #partitions: readonly Replica[];
-  readonly #machines: readonly PartitionStateMachine[];
+  readonly #groups: HostedGroups;
   readonly #lockTimeoutMs: number;
   readonly #maxHeldLocks: number;
+  readonly #refusesLocks: (group: string) => boolean;
   readonly #recovering = new Set<string>();
 
   constructor(options: TransactionParticipantOptions) {
     this.#engine = options.engine;
     this.#meta = options.meta;
-    this.#partitions = options.partitions;
-    this.#machines = options.machines;
+    this.#groups = options.groups;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? defaultLockTimeoutMs;
     this.#maxHeldLocks = options.maxHeldLocks ?? defaultMaxHeldLocks;
+    this.#refusesLocks = options.refusesLocks ?? (() => false);
   }
 
   /** Whether this node may decide for `group` now (it leads it and has applied its predecessors). */
-  leads(group: number): boolean {
-    return this.#replica(group).isWriteReady();
+  leads(group: string): boolean {
+    return this.#groups.get(group)?.replica.isWriteReady() ?? false;
   }
 
   /** The transaction holding `itemKey` in `group`: applied, or proposed here and not yet applied. */
-  lockHolder(group: number, itemKey: string): string | undefined {
-    return (
-      this.#machines[group]!.transactions.lockHolder(itemKey) ??
-      this.#replica(group).pendingLockHolder(itemKey)
-    );
+  lockHolder(group: string, itemKey: string): string | undefined {
+    const hosted = this.#hosted(group);
+    return hosted.machine.transactions.lockHolder(itemKey) ?? hosted.replica.pendingLockHolder(itemKey);
   }
 
   /**
@@ -123,7 +131,7 @@ export class TransactionParticipant {
    * items read stay the items until the transaction finishes.
    */
   async lock(request: LockRequest): Promise<LockAnswer> {
-    const replica = this.#replica(request.group);
+    const { replica, machine } = this.#hosted(request.group);
     replica.assertWriteReady();
     await this.#meta.waitApplied(request.metaIndex);
     replica.assertWriteReady();
@@ -133,13 +141,14 @@ export class TransactionParticipant {
         throw resourceNotFound(`Requested resource not found: Table: ${name} not found`);
       }
       const location = locateItem(table, key);
-      if (partitionIndexOf(location.hash, this.#partitions.length) !== request.group) {
-        throw new RangeError(`a lock request for ${replica.group} names a key of another group`);
+      // A group that split since the coordinator looked: it locks again with the new map.
+      if (location.hash < machine.range.startHash || location.hash >= machine.range.endHash) {
+        throw new WrongGroupError(replica.group);
       }
       return location;
     });
     const itemKeys = located.map((location) => location.key.toString("latin1"));
-    const transactions = this.#machines[request.group]!.transactions;
+    const transactions = machine.transactions;
     const allPositions = itemKeys.map((_, position) => position);
     if (transactions.hasFinished(request.txId)) throw new LockConflictError(replica.group, allPositions);
     if (!transactions.lock(request.txId)) {
@@ -151,6 +160,7 @@ export class TransactionParticipant {
       if (transactions.lockCount >= this.#maxHeldLocks) {
         throw new ClusterBusyError(replica.group, `${this.#maxHeldLocks} transaction locks held`);
       }
+      if (this.#refusesLocks(request.group)) throw new GroupSplittingError(replica.group);
       const command = encodeCommand({
         kind: "lock",
         txId: request.txId,
@@ -166,7 +176,7 @@ export class TransactionParticipant {
       }
     }
     // Recovery may have aborted a lock that outlived its timeout before this answer.
-    if (!this.#machines[request.group]!.transactions.lock(request.txId)) {
+    if (!machine.transactions.lock(request.txId)) {
       throw new LockConflictError(replica.group, allPositions);
     }
     return { items: located.map((location) => this.#engine.getItemAt(location) ?? null) };
@@ -174,9 +184,9 @@ export class TransactionParticipant {
 
   /** Records `request`'s outcome unless one is recorded already; resolves with the recorded decision. */
   async decide(request: DecideRequest): Promise<Decision> {
-    const replica = this.#replica(request.group);
+    const { replica, machine } = this.#hosted(request.group);
     replica.assertWriteReady();
-    const recorded = this.#machines[request.group]!.transactions.decision(request.txId);
+    const recorded = machine.transactions.decision(request.txId);
     if (recorded) return recorded;
     const command = encodeCommand({
       kind: "decide",
@@ -190,7 +200,7 @@ export class TransactionParticipant {
 
   /** Commits or aborts the transaction's part in the group; does nothing once it no longer holds the lock. */
   async finish(request: FinishRequest): Promise<void> {
-    const replica = this.#replica(request.group);
+    const { replica } = this.#hosted(request.group);
     replica.assertWriteReady();
     const command = encodeCommand({
       kind: "finish",
@@ -203,9 +213,9 @@ export class TransactionParticipant {
   }
 
   async forget(request: ForgetRequest): Promise<void> {
-    const replica = this.#replica(request.group);
+    const { replica, machine } = this.#hosted(request.group);
     replica.assertWriteReady();
-    if (!this.#machines[request.group]!.transactions.decision(request.txId)) return;
+    if (!machine.transactions.decision(request.txId)) return;
     await replica.propose(encodeCommand({ kind: "forget", txId: request.txId }));
   }
 
@@ -215,9 +225,10 @@ export class TransactionParticipant {
    * finishes the group's part accordingly. Failures are left for the next round.
    */
   recoverStaleLocks(calls: TransactionCalls, nowMs: number): void {
-    for (let group = 0; group < this.#partitions.length; group++) {
-      if (!this.leads(group)) continue;
-      for (const lock of this.#machines[group]!.transactions.locks()) {
+    for (const { record, replica, machine } of this.#groups.values()) {
+      const group = record.name;
+      if (!replica.isWriteReady()) continue;
+      for (const lock of machine.transactions.locks()) {
         if (this.#recovering.size >= maxRecoveriesInFlight) return;
         const id = `${group}/${lock.txId}`;
         if (nowMs - lock.lockedAtMs < this.#lockTimeoutMs || this.#recovering.has(id)) continue;
@@ -235,7 +246,7 @@ export class TransactionParticipant {
             txId: lock.txId,
             outcome: decision.outcome,
             metaIndex: decision.metaIndex,
-            writes: decision.writes[String(group)] ?? [],
+            writes: decision.writes[group] ?? [],
           });
         };
         resolve()
@@ -245,9 +256,10 @@ export class TransactionParticipant {
     }
   }
 
-  #replica(group: number): Replica {
-    const replica = this.#partitions[group];
-    if (!replica) throw new RangeError(`no partition group ${group}`);
-    return replica;
+  /** The hosted group `group`; a group this node does not host yet (a split it has not applied) is led elsewhere. */
+  #hosted(group: string): HostedGroup {
+    const hosted = this.#groups.get(group);
+    if (!hosted) throw new NotLeaderError(group, undefined);
+    return hosted;
   }
 }

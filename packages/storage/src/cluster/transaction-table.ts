@@ -16,7 +16,7 @@ export const maxFinishedRemembered = 10_000;
 
 export interface HeldLock {
   txId: string;
-  coordinator: number;
+  coordinator: string;
   lockedAtMs: number;
   itemKeys: string[];
 }

@@ -1,145 +1,31 @@
 /**
- * Node-to-node HTTP: `requestNode`, the one way cluster code calls another process's internal API
- * (over a caller's keep-alive `Agent`, bounded by a socket timeout rather than a per-request timer or
- * abort signal), and `PeerTransport`, the transport of Raft messages built on it: one bounded queue per
- * peer, drained by at most one request at a time, so that whatever queues up while a request is in
- * flight — or within the same turn of the event loop — leaves as one batch. The network is allowed to
- * lose messages — Raft resends — so a full queue drops the oldest messages and a failed request is not
- * retried.
+ * Node-to-node HTTP: `requestNode` (from `node-http.ts`, re-exported here), the one way cluster code
+ * calls another process's internal API, and `PeerTransport`, the transport of Raft messages built on
+ * it: one bounded queue per peer, drained by at most one request at a time, so that whatever queues
+ * up while a request is in flight — or within the same turn of the event loop — leaves as one batch. The receiver answers a
+ * batch with its own messages to the sender that the batch caused (a follower's append replies, once
+ * persisted), so that a round of replication costs one request per follower rather than two: the
+ * receiver takes them from its queue with `takeQueued`, and the sender hands them to `onReplies`. The
+ * network is allowed to lose messages — Raft resends — so a full queue drops the oldest messages and a
+ * failed request is not retried.
  */
-import { Agent, type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
 import type { Message } from "../replication/index.js";
-import { encodeBatch, type GroupMessage } from "./wire.js";
+import { type NodeAddress, NodeConnections, nodeAddress, requestNode } from "./node-http.js";
+import { decodeBatch, encodeBatch, type GroupMessage, type MessageBatch } from "./wire.js";
 
-/** Raised when a node request's socket stays silent for the request's `timeoutMs`. */
-export class NodeRequestTimeoutError extends Error {
-  readonly code = "NODE_REQUEST_TIMEOUT";
-  override readonly name = "NodeRequestTimeoutError";
-}
-
-/** Raised when a node's answer is larger than the request's `maxResponseBytes`. */
-export class NodeResponseTooLargeError extends Error {
-  readonly code = "NODE_RESPONSE_TOO_LARGE";
-  override readonly name = "NodeResponseTooLargeError";
-}
-
-/** Where a node's internal API listens, parsed once from its base URL. */
-export interface NodeAddress {
-  hostname: string;
-  port: number;
-  /** The base URL's path, without a trailing slash ("" for most). */
-  basePath: string;
-}
-
-export function nodeAddress(baseUrl: string): NodeAddress {
-  const url = new URL(baseUrl);
-  if (url.protocol !== "http:") throw new RangeError(`a node URL must be http://, got ${baseUrl}`);
-  return {
-    // A bracketed IPv6 literal is given to the socket without its brackets.
-    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: url.port === "" ? 80 : Number(url.port),
-    basePath: url.pathname.replace(/\/$/, ""),
-  };
-}
-
-export interface NodeRequestOptions {
-  method: "GET" | "POST";
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Time the socket may stay silent (connecting, or waiting for the answer) before the request fails. */
-  timeoutMs: number;
-  /** Largest answer accepted. Default `defaultMaxNodeResponseBytes`. */
-  maxResponseBytes?: number;
-}
-
-export interface NodeResponse {
-  status: number;
-  body: string;
-}
-
-/** A node request in flight: its answer, and a way to give up on it. */
-export interface InFlightNodeRequest {
-  readonly answer: Promise<NodeResponse>;
-  /** Fails the request with `error` (its socket is destroyed, never reused). No-op once answered. */
-  abort(error: Error): void;
-}
-
-/** The default bound on a node's answer: as large as an internal body may be. */
-export const defaultMaxNodeResponseBytes = 256 * 1024 * 1024;
-
-/**
- * Sends one request to a node over `agent`. Connection errors reject with the socket's own error (its
- * `code`, e.g. ECONNREFUSED, tells whether the request can have been sent).
- */
-export function requestNode(
-  agent: Agent,
-  address: NodeAddress,
-  options: NodeRequestOptions,
-): InFlightNodeRequest {
-  let clientRequest: ClientRequest | undefined;
-  let settled = false;
-  let fail: (error: Error) => void = () => undefined;
-  /** Fails the request with `error` and drops its connection, whatever state it is in. */
-  const giveUp = (error: Error) => {
-    fail(error);
-    clientRequest?.destroy();
-  };
-  const answer = new Promise<NodeResponse>((resolve, reject) => {
-    fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    };
-    const payload = options.body === undefined ? undefined : Buffer.from(options.body);
-    const maxResponseBytes = options.maxResponseBytes ?? defaultMaxNodeResponseBytes;
-    clientRequest = httpRequest(
-      {
-        agent,
-        hostname: address.hostname,
-        port: address.port,
-        path: address.basePath + options.path,
-        method: options.method,
-        headers:
-          payload === undefined
-            ? options.headers
-            : { ...options.headers, "content-length": String(payload.length) },
-        timeout: options.timeoutMs,
-      },
-      (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxResponseBytes) {
-            giveUp(new NodeResponseTooLargeError(`a node answered over ${maxResponseBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        response.on("end", () => {
-          if (settled) return;
-          settled = true;
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") });
-        });
-        response.on("error", fail);
-        // An answer cut short (connection lost or destroyed) closes without its end.
-        response.on("close", () => fail(new Error("the node's answer was cut short")));
-      },
-    );
-    clientRequest.on("timeout", () =>
-      giveUp(new NodeRequestTimeoutError(`no answer within ${options.timeoutMs} ms`)),
-    );
-    clientRequest.on("error", fail);
-    clientRequest.end(payload);
-  });
-  return {
-    answer,
-    abort(error: Error) {
-      if (!settled) giveUp(error);
-    },
-  };
-}
+export {
+  defaultMaxNodeResponseBytes,
+  type InFlightNodeRequest,
+  type NodeAddress,
+  NodeConnections,
+  type NodeRequestOptions,
+  NodeRequestTimeoutError,
+  type NodeResponse,
+  NodeResponseError,
+  NodeResponseTooLargeError,
+  nodeAddress,
+  requestNode,
+} from "./node-http.js";
 
 export interface TransportOptions {
   nodeId: string;
@@ -153,6 +39,8 @@ export interface TransportOptions {
   requestTimeoutMs?: number;
   /** Pause after a failed request before the next one to that peer. Default 100 ms. */
   failureBackoffMs?: number;
+  /** Receives the messages a peer sent back in the answer to a batch (its `from` is that peer). */
+  onReplies?: (batch: MessageBatch) => void;
 }
 
 /** The path a node receives message batches on. */
@@ -165,6 +53,7 @@ export const raftMessagesPath = "/cluster/raft";
 const maxConnectionsPerPeer = 2;
 
 interface PeerQueue {
+  id: string;
   address: NodeAddress;
   messages: GroupMessage[];
   /** A drain is scheduled or running. */
@@ -179,18 +68,20 @@ export class PeerTransport {
   readonly #maxMessagesPerRequest: number;
   readonly #requestTimeoutMs: number;
   readonly #failureBackoffMs: number;
-  readonly #agent = new Agent({ keepAlive: true, maxSockets: maxConnectionsPerPeer });
+  readonly #onReplies: (batch: MessageBatch) => void;
+  readonly #connections = new NodeConnections({ maxConnectionsPerNode: maxConnectionsPerPeer });
   #closed = false;
 
   constructor(options: TransportOptions) {
     this.#nodeId = options.nodeId;
     for (const [id, url] of options.peerUrls) {
-      this.#peers.set(id, { address: nodeAddress(url), messages: [], sending: false, dropped: 0 });
+      this.#peers.set(id, { id, address: nodeAddress(url), messages: [], sending: false, dropped: 0 });
     }
     this.#maxQueuedMessages = options.maxQueuedMessages ?? 4096;
     this.#maxMessagesPerRequest = options.maxMessagesPerRequest ?? 512;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 2000;
     this.#failureBackoffMs = options.failureBackoffMs ?? 100;
+    this.#onReplies = options.onReplies ?? (() => undefined);
   }
 
   /** Messages dropped so far because a peer's queue was full, by peer. */
@@ -217,27 +108,40 @@ export class PeerTransport {
     }
   }
 
+  /**
+   * Takes the messages queued for `peerId` (at most one request's worth), for the answer to a batch
+   * that peer sent: they travel back on its request instead of in a request of their own.
+   */
+  takeQueued(peerId: string): GroupMessage[] {
+    const peer = this.#peers.get(peerId);
+    if (!peer || this.#closed) return [];
+    return peer.messages.splice(0, this.#maxMessagesPerRequest);
+  }
+
   close(): void {
     this.#closed = true;
     for (const peer of this.#peers.values()) peer.messages.length = 0;
-    this.#agent.destroy();
+    this.#connections.destroy();
   }
 
   async #drain(peer: PeerQueue): Promise<void> {
     try {
       while (!this.#closed && peer.messages.length > 0) {
         const batch = peer.messages.splice(0, this.#maxMessagesPerRequest);
+        let replies: MessageBatch | undefined;
         try {
-          await requestNode(this.#agent, peer.address, {
+          const answer = await requestNode(this.#connections, peer.address, {
             method: "POST",
             path: raftMessagesPath,
             headers: { "content-type": "application/json" },
             body: encodeBatch({ from: this.#nodeId, messages: batch }),
             timeoutMs: this.#requestTimeoutMs,
           }).answer;
+          if (answer.status === 200 && answer.body.length > 0) replies = decodeBatch(answer.body);
         } catch {
           await new Promise((resolve) => setTimeout(resolve, this.#failureBackoffMs));
         }
+        if (replies?.from === peer.id && !this.#closed) this.#onReplies(replies);
       }
     } finally {
       peer.sending = false;

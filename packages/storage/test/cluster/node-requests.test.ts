@@ -1,13 +1,17 @@
 /**
  * Node-to-node HTTP against real listeners on the loopback interface: `requestNode` keeps its
- * connection alive, reports refused connections by their code, fails silent, oversized and abandoned
- * requests with their own errors; `PeerTransport` sends what the groups of one turn queue as one batch.
+ * connection alive, reads every framing a `node:http` server answers with, holds requests beyond its
+ * connection bound, reports refused connections by their code, fails silent, oversized, malformed and
+ * abandoned requests with their own errors; `PeerTransport` sends what the groups of one turn queue as
+ * one batch and hands a peer's answering messages to its receiver.
  */
-import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  NodeConnections,
   NodeRequestTimeoutError,
+  NodeResponseError,
   NodeResponseTooLargeError,
   nodeAddress,
   PeerTransport,
@@ -44,8 +48,8 @@ async function listen(
   return { server, url: `http://127.0.0.1:${port}`, connections: () => connections };
 }
 
-function keepAliveAgent(): Agent {
-  const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+function keepAliveAgent(): NodeConnections {
+  const agent = new NodeConnections({ maxConnectionsPerNode: 4 });
   cleanups.push(() => agent.destroy());
   return agent;
 }
@@ -129,6 +133,94 @@ describe("requestNode", () => {
   it("refuses a base URL that is not plain http", () => {
     expect(() => nodeAddress("https://127.0.0.1:1")).toThrow(RangeError);
   });
+
+  it("reads a chunked answer and one that runs to the end of its connection", async () => {
+    const node = await listen((request, response) => {
+      if (request.url === "/chunked") {
+        response.writeHead(200, { "content-type": "text/plain" });
+        response.write("first ");
+        setTimeout(() => response.end("ü second"), 10);
+        return;
+      }
+      // HTTP/1.0 framing: no length, no chunks; the body ends with the connection.
+      request.socket.end("HTTP/1.0 200 OK\r\ncontent-type: text/plain\r\n\r\nto the end");
+    });
+    const agent = keepAliveAgent();
+    const address = nodeAddress(node.url);
+    for (let round = 0; round < 2; round++) {
+      const chunked = await requestNode(agent, address, { method: "GET", path: "/chunked", timeoutMs: 5_000 })
+        .answer;
+      expect(chunked).toEqual({ status: 200, body: "first ü second" });
+    }
+    const toEnd = await requestNode(agent, address, { method: "GET", path: "/to-end", timeoutMs: 5_000 })
+      .answer;
+    expect(toEnd).toEqual({ status: 200, body: "to the end" });
+    const after = await requestNode(agent, address, { method: "GET", path: "/chunked", timeoutMs: 5_000 })
+      .answer;
+    expect(after.body).toBe("first ü second");
+  });
+
+  it("holds requests beyond its connection bound until a connection is free, then answers them all", async () => {
+    let concurrent = 0;
+    let mostConcurrent = 0;
+    const node = await listen((request, response) => {
+      concurrent++;
+      mostConcurrent = Math.max(mostConcurrent, concurrent);
+      setTimeout(() => {
+        concurrent--;
+        response.writeHead(200, { "content-length": Buffer.byteLength(request.url ?? "") }).end(request.url);
+      }, 5);
+    });
+    const connections = new NodeConnections({ maxConnectionsPerNode: 2 });
+    cleanups.push(() => connections.destroy());
+    const answers = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, index) =>
+          requestNode(connections, nodeAddress(node.url), {
+            method: "GET",
+            path: `/r${index}`,
+            timeoutMs: 5_000,
+          }).answer,
+      ),
+    );
+    expect(answers.map((answer) => answer.body)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `/r${index}`),
+    );
+    expect(mostConcurrent).toBe(2);
+    expect(node.connections()).toBe(2);
+    expect(() => new NodeConnections({ maxConnectionsPerNode: 0 })).toThrow(RangeError);
+  });
+
+  it("fails requests in flight and new ones once its connections are destroyed", async () => {
+    const node = await listen(() => undefined);
+    const connections = new NodeConnections({ maxConnectionsPerNode: 1 });
+    const options = { method: "GET", path: "/", timeoutMs: 5_000 } as const;
+    const inFlight = requestNode(connections, nodeAddress(node.url), options);
+    const waiting = requestNode(connections, nodeAddress(node.url), options);
+    for (let waited = 0; node.connections() === 0 && waited < maxBatchesWaited; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const settled = Promise.allSettled([inFlight.answer, waiting.answer]);
+    connections.destroy();
+    const [first, second] = await settled;
+    expect(first.status).toBe("rejected");
+    expect(second).toMatchObject({ status: "rejected", reason: { message: "the connections were closed" } });
+    await expect(requestNode(connections, nodeAddress(node.url), options).answer).rejects.toThrow("closed");
+  });
+
+  it("fails an answer that is not HTTP, and one cut short, without reusing their connections", async () => {
+    const node = await listen((request) => {
+      if (request.url === "/garbage") request.socket.end("SMTP ready\r\n\r\n");
+      else request.socket.end("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort");
+    });
+    const agent = keepAliveAgent();
+    for (const path of ["/garbage", "/short"]) {
+      const request = requestNode(agent, nodeAddress(node.url), { method: "GET", path, timeoutMs: 5_000 });
+      await expect(request.answer).rejects.toBeInstanceOf(NodeResponseError);
+    }
+    expect(node.connections()).toBe(2);
+  });
 });
 
 describe("PeerTransport", () => {
@@ -166,5 +258,67 @@ describe("PeerTransport", () => {
     }
     expect(batches).toHaveLength(2);
     expect(node.connections()).toBe(1);
+  });
+
+  it("hands the messages a peer answers a batch with to onReplies, and ignores an answer from another node", async () => {
+    let answerFrom = "b";
+    const node = await listen((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        const batch = decodeBatch(body);
+        const replies = batch.messages.map(({ group, message }) => ({
+          group,
+          message: { ...heartbeat("a", message.term), from: answerFrom },
+        }));
+        const payload = JSON.stringify({ from: answerFrom, messages: replies });
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+        });
+        response.end(payload);
+      });
+    });
+    const received: MessageBatch[] = [];
+    const transport = new PeerTransport({
+      nodeId: "a",
+      peerUrls: new Map([["b", node.url]]),
+      onReplies: (batch) => received.push(batch),
+    });
+    cleanups.push(() => transport.close());
+    transport.send("p0", [heartbeat("b", 7)]);
+    for (let waited = 0; received.length === 0 && waited < maxBatchesWaited; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(received).toEqual([
+      { from: "b", messages: [{ group: "p0", message: { ...heartbeat("a", 7), from: "b" } }] },
+    ]);
+    answerFrom = "c";
+    let answered = false;
+    node.server.once("request", (request) =>
+      request.on("end", () => setTimeout(() => (answered = true), 20)),
+    );
+    transport.send("p0", [heartbeat("b", 8)]);
+    for (let waited = 0; !answered && waited < maxBatchesWaited; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(answered).toBe(true);
+    expect(received).toHaveLength(1);
+  });
+
+  it("gives a batch's sender the messages queued for it, at most one request's worth", () => {
+    const transport = new PeerTransport({
+      nodeId: "a",
+      peerUrls: new Map([["b", "http://127.0.0.1:1"]]),
+      maxMessagesPerRequest: 2,
+    });
+    cleanups.push(() => transport.close());
+    transport.send("p0", [heartbeat("b", 1), heartbeat("b", 2), heartbeat("b", 3)]);
+    expect(transport.takeQueued("b").map(({ message }) => message.term)).toEqual([1, 2]);
+    expect(transport.takeQueued("b").map(({ message }) => message.term)).toEqual([3]);
+    expect(transport.takeQueued("b")).toEqual([]);
+    expect(transport.takeQueued("nobody")).toEqual([]);
   });
 });

@@ -89,6 +89,8 @@ async function loopbackPlacement(): Promise<ZonePlacement> {
 export async function startZoneCluster(options: {
   partitions: number;
   place?: (id: string) => ZonePlacement | Promise<ZonePlacement>;
+  /** More flags for every node (e.g. `--split-bytes N`). */
+  nodeArgs?: readonly string[];
 }): Promise<ZoneCluster> {
   const root = await mkdtemp(join(tmpdir(), "hakobune-zone-test-"));
   const placements = new Map<string, ZonePlacement>();
@@ -108,6 +110,7 @@ export async function startZoneCluster(options: {
       nodeMain,
       ...["--node-id", id, "--zone", `az-${id}`, "--host", host, "--port", String(port)],
       ...["--data-dir", join(root, id), "--peers", peers, "--partitions", String(options.partitions)],
+      ...(options.nodeArgs ?? []),
     ]);
     processes.set(id, node);
     await waitForListening(node);
