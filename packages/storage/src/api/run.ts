@@ -13,7 +13,8 @@ export const defaultStorageHost = "127.0.0.1";
 /** Past this bound on shutdown the process exits even if connections are still draining. */
 export const storageShutdownTimeoutMs = 15_000;
 
-export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST] [--zones N]
+export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST]
+                        [--zones N [--nodes-per-zone N] [--partitions N] [--split-bytes N] [--replace-after-ms N]]
 
 Runs the DynamoDB-compatible storage service in the foreground; Ctrl-C or SIGTERM stops it.
 
@@ -23,6 +24,11 @@ Options:
   --host HOST      interface to bind (env HAKOBUNE_STORAGE_HOST, default ${defaultStorageHost})
   --zones N        run the replicated store: a request router on --port and N storage nodes, one per
                    zone, as separate processes (env HAKOBUNE_STORAGE_ZONES, default 1: a single node)
+  --nodes-per-zone N  storage nodes per zone (default 1); nodes beyond the first in a zone are spares
+                   that take over the replicas of a lost node (with --zones)
+  --partitions N   partition groups of a new replicated store (default 1, at most 64; with --zones)
+  --split-bytes N  a partition group larger than this splits in two (default 10 GiB; with --zones)
+  --replace-after-ms N  a storage node unreachable this long is replaced (default 300000; with --zones)
 
 Environment:
   HAKOBUNE_STORAGE_ACCESS_KEY_ID, HAKOBUNE_STORAGE_SECRET_ACCESS_KEY
@@ -66,6 +72,10 @@ export async function runStorageFromCommandLine(
       host: { type: "string" },
       "data-dir": { type: "string" },
       zones: { type: "string" },
+      "nodes-per-zone": { type: "string" },
+      partitions: { type: "string" },
+      "split-bytes": { type: "string" },
+      "replace-after-ms": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -87,7 +97,43 @@ export async function runStorageFromCommandLine(
     join(env.HAKOBUNE_DATA_DIR || ".hakobune", "storage");
   const zonesText = values.zones ?? env.HAKOBUNE_STORAGE_ZONES;
   const zones = zonesText === undefined || zonesText === "" ? 1 : parseStorageZones(zonesText);
-  return serveStorage({ port, host, dataDir, credentials: storageCredentialsFromEnv(env), zones });
+  const cluster = {
+    nodesPerZone: positiveIntegerFlag(values["nodes-per-zone"], "--nodes-per-zone", maxNodesPerZone),
+    partitions: positiveIntegerFlag(values.partitions, "--partitions", maxPartitions),
+    splitBytes: positiveIntegerFlag(values["split-bytes"], "--split-bytes", Number.MAX_SAFE_INTEGER),
+    replaceAfterMs: positiveIntegerFlag(
+      values["replace-after-ms"],
+      "--replace-after-ms",
+      Number.MAX_SAFE_INTEGER,
+    ),
+  };
+  const given = Object.entries(cluster).filter(([, value]) => value !== undefined);
+  if (zones === 1 && given.length > 0) {
+    throw new StorageUsageError(
+      `--${given[0]![0].replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} needs --zones 2 or more (it configures the replicated store).`,
+    );
+  }
+  return serveStorage({
+    port,
+    host,
+    dataDir,
+    credentials: storageCredentialsFromEnv(env),
+    zones,
+    ...cluster,
+  });
+}
+
+/** Most storage nodes per zone, and most partition groups, the flags accept (the cluster's own bounds). */
+const maxNodesPerZone = 9;
+const maxPartitions = 64;
+
+/** A flag that must be an integer in [1, max], or undefined when not given. */
+function positiveIntegerFlag(text: string | undefined, flag: string, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new StorageUsageError(`${flag} must be an integer between 1 and ${max}, got "${text}".`);
+  }
+  return Number(text);
 }
 
 /** Most zones `--zones` accepts on one machine. */
@@ -112,11 +158,26 @@ export async function serveStorage(options: {
   credentials: Credentials;
   /** Storage nodes, one per zone, behind a router; 1 (the default) is the single-node server. */
   zones?: number;
+  /** With zones above 1: the local cluster's layout and limits (see `LocalClusterOptions`). */
+  nodesPerZone?: number;
+  partitions?: number;
+  splitBytes?: number;
+  replaceAfterMs?: number;
 }): Promise<number> {
-  const { port, host, dataDir, credentials } = options;
+  const { port, host, dataDir, credentials, nodesPerZone, partitions, splitBytes, replaceAfterMs } = options;
   if ((options.zones ?? 1) > 1) {
     const { serveLocalCluster } = await import("../cluster/local-cluster.js");
-    return serveLocalCluster({ port, host, dataDir, credentials, zones: options.zones! });
+    return serveLocalCluster({
+      port,
+      host,
+      dataDir,
+      credentials,
+      zones: options.zones!,
+      nodesPerZone,
+      partitions,
+      splitBytes,
+      replaceAfterMs,
+    });
   }
   const server = await startStorageServer({ port, host, dataDir, credentials: [credentials] });
   process.stdout.write(

@@ -1,13 +1,15 @@
 /**
  * The storage service's HTTP front door: DynamoDB's JSON 1.0 protocol on `POST /`, plus `GET /healthz`
- * and `GET /metrics`. Built on node:http rather than a framework because every microsecond of this path
- * is paid on every storage call of the platform.
+ * and `GET /metrics`. Built on our own lean HTTP/1.1 layer (src/http/) rather than node:http or a
+ * framework because every microsecond of this path is paid on every storage call of the platform.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { crc32 } from "node:zlib";
 import { StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
+import type { HttpProtocolError } from "../http/errors.js";
+import { type Exchange, Http1Server } from "../http/http1-server.js";
+import type { ParsedRequest } from "../http/request-parser.js";
 import { StorageMetrics } from "./metrics.js";
 import { type OperationName, operations } from "./operations/index.js";
 import { RequestIds } from "./request-ids.js";
@@ -18,6 +20,8 @@ import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "./sigv
 export const maxRequestBytes = 16 * 1024 * 1024;
 /** Time allowed for in-flight requests to finish at shutdown before connections are cut. */
 export const defaultDrainTimeoutMs = 10_000;
+/** An idle keep-alive connection is closed after this long (above common client pools' idle timeouts). */
+const keepAliveTimeoutMs = 65_000;
 
 const targetPrefix = "DynamoDB_20120810.";
 const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
@@ -104,34 +108,18 @@ export function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/**
- * Answers with `body`. It stays a string all the way: node:http then sends head and body in one write,
- * where a Buffer body would take a second write (a `writev`) per response.
- */
-function send(
-  response: ServerResponse,
-  status: number,
-  body: string,
-  requestId: string,
-  contentType: string,
-) {
-  response.writeHead(status, [
-    "content-type",
-    contentType,
-    "content-length",
-    Buffer.byteLength(body),
-    "x-amzn-requestid",
-    requestId,
-    "x-amz-crc32",
-    crc32(body),
-  ]);
-  response.end(body);
+function send(exchange: Exchange, status: number, body: string, requestId: string, contentType: string) {
+  exchange.respond(
+    status,
+    `content-type: ${contentType}\r\nx-amzn-requestid: ${requestId}\r\nx-amz-crc32: ${crc32(body)}\r\n`,
+    body,
+  );
 }
 
-function sendError(response: ServerResponse, error: DynamoError, requestId: string) {
+function errorBody(error: DynamoError): string {
   const body: Record<string, unknown> = { __type: errorTypePrefix + error.type, message: error.message };
   if (error.extra) Object.assign(body, error.extra);
-  send(response, error.status, JSON.stringify(body), requestId, jsonContentType);
+  return JSON.stringify(body);
 }
 
 /** What one API request is, for its metrics: known once its target and body have been read. */
@@ -154,15 +142,15 @@ export async function startStorageServer(options: StorageServerOptions): Promise
   const metrics = new StorageMetrics(engine);
   const context = { engine, metrics };
   const requestIds = new RequestIds();
-  let shuttingDown = false;
 
   /**
    * Checks the signature, parses the body and runs the operation. Throws what the client should get;
    * returns the operation's output, or the promise of it for an operation that waits (a write).
    */
-  function runApiCall(request: IncomingMessage, body: Buffer, call: ApiCall): unknown {
-    const target = String(request.headers["x-amz-target"] ?? "");
-    verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
+  function runApiCall(request: ParsedRequest, call: ApiCall): unknown {
+    const body = request.body;
+    const target = request.headers["x-amz-target"] ?? "";
+    verifier.verify(request.method, request.url, request.headers, body);
     if (!target.startsWith(targetPrefix) || !Object.hasOwn(operations, target.slice(targetPrefix.length))) {
       throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
     }
@@ -183,7 +171,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
   }
 
   function answerOutput(
-    response: ServerResponse,
+    exchange: Exchange,
     requestId: string,
     call: ApiCall,
     startedAtMs: number,
@@ -193,99 +181,104 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     try {
       body = output instanceof SerializedOutput ? output.json : JSON.stringify(output);
     } catch (error) {
-      answerFailure(response, requestId, call, startedAtMs, error);
+      answerFailure(exchange, requestId, call, startedAtMs, error);
       return;
     }
-    send(response, 200, body, requestId, jsonContentType);
+    send(exchange, 200, body, requestId, jsonContentType);
     metrics.observe(call.operation, call.table, "ok", (performance.now() - startedAtMs) / 1000);
   }
 
   function answerFailure(
-    response: ServerResponse,
+    exchange: Exchange,
     requestId: string,
     call: ApiCall,
     startedAtMs: number,
     error: unknown,
   ) {
     let outcome: string;
-    if (error instanceof RequestTooLargeError) {
-      outcome = "RequestTooLarge";
-      // The rest of the body is never read: the connection closes once the answer is sent.
-      response.setHeader("connection", "close");
-      sendError(response, new DynamoError("RequestTooLarge", error.message, 413), requestId);
-    } else if (error instanceof DynamoError) {
+    let answer: DynamoError;
+    if (error instanceof DynamoError) {
       outcome = error.type;
-      sendError(response, error, requestId);
+      answer = error;
     } else {
       outcome = "InternalServerError";
       const entry = { level: "error", requestId, operation: call.operation, error: String(error) };
       console.error(JSON.stringify(entry));
-      sendError(response, new DynamoError("InternalServerError", "Internal server error", 500), requestId);
+      answer = new DynamoError("InternalServerError", "Internal server error", 500);
     }
+    send(exchange, answer.status, errorBody(answer), requestId, jsonContentType);
     metrics.observe(call.operation, call.table, outcome, (performance.now() - startedAtMs) / 1000);
   }
 
-  function handleApi(request: IncomingMessage, response: ServerResponse, requestId: string) {
+  function handleApi(request: ParsedRequest, exchange: Exchange, requestId: string) {
     const startedAtMs = performance.now();
     const call: ApiCall = { operation: "unknown", table: "" };
-    collectRequestBody(request, (error, body) => {
-      if (error) {
-        answerFailure(response, requestId, call, startedAtMs, error);
-        return;
-      }
-      let output: unknown;
-      try {
-        output = runApiCall(request, body, call);
-      } catch (failure) {
-        answerFailure(response, requestId, call, startedAtMs, failure);
-        return;
-      }
-      if (isPromise(output)) {
-        output.then(
-          (value) => answerOutput(response, requestId, call, startedAtMs, value),
-          (failure) => answerFailure(response, requestId, call, startedAtMs, failure),
-        );
-      } else {
-        answerOutput(response, requestId, call, startedAtMs, output);
-      }
-    });
+    let output: unknown;
+    try {
+      output = runApiCall(request, call);
+    } catch (failure) {
+      answerFailure(exchange, requestId, call, startedAtMs, failure);
+      return;
+    }
+    if (isPromise(output)) {
+      output.then(
+        (value) => answerOutput(exchange, requestId, call, startedAtMs, value),
+        (failure) => answerFailure(exchange, requestId, call, startedAtMs, failure),
+      );
+    } else {
+      answerOutput(exchange, requestId, call, startedAtMs, output);
+    }
   }
 
-  const server: Server = createServer((request, response) => {
+  function handle(request: ParsedRequest, exchange: Exchange) {
     const requestId = requestIds.next();
-    if (shuttingDown) response.setHeader("connection", "close");
-    if (request.method === "POST" && (request.url === "/" || request.url?.startsWith("/?"))) {
-      handleApi(request, response, requestId);
+    const { method, url } = request;
+    if (method === "POST" && (url === "/" || url.startsWith("/?"))) {
+      handleApi(request, exchange, requestId);
       return;
     }
-    if (request.method === "GET" && request.url === "/healthz") {
-      send(response, 200, JSON.stringify({ status: "ok" }), requestId, "application/json");
+    const isRead = method === "GET" || method === "HEAD";
+    if (isRead && url === "/healthz") {
+      send(exchange, 200, JSON.stringify({ status: "ok" }), requestId, "application/json");
       return;
     }
-    if (request.method === "GET" && request.url === "/metrics") {
+    if (isRead && url === "/metrics") {
       metrics.render().then(
-        (text) => send(response, 200, text, requestId, metrics.contentType),
-        (error) => send(response, 500, String(error), requestId, "text/plain"),
+        (text) => send(exchange, 200, text, requestId, metrics.contentType),
+        (error) => send(exchange, 500, String(error), requestId, "text/plain"),
       );
       return;
     }
+    const message = `No route for ${method} ${url}.`;
     send(
-      response,
+      exchange,
       404,
-      JSON.stringify({
-        error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` },
-      }),
+      JSON.stringify({ error: { code: "NOT_FOUND", message } }),
       requestId,
       "application/json",
     );
-  });
-  server.keepAliveTimeout = 65_000;
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  /** A request the HTTP layer refuses: a body over the bound is DynamoDB's error, the rest plain HTTP ones. */
+  function refuse(error: HttpProtocolError) {
+    const requestId = requestIds.next();
+    let body: string;
+    let contentType = "application/json";
+    if (error.code === "REQUEST_TOO_LARGE") {
+      metrics.observe("unknown", "", "RequestTooLarge", 0);
+      body = errorBody(new DynamoError("RequestTooLarge", error.message, 413));
+      contentType = jsonContentType;
+    } else {
+      body = JSON.stringify({ error: { code: error.code, message: error.message } });
+    }
+    return {
+      headerLines: `content-type: ${contentType}\r\nx-amzn-requestid: ${requestId}\r\nx-amz-crc32: ${crc32(body)}\r\n`,
+      body,
+    };
+  }
+
+  const server = new Http1Server({ handle, refuse }, { maxBodyBytes: maxRequestBytes, keepAliveTimeoutMs });
+  const address = await server.listen(options.port, options.host ?? "127.0.0.1");
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
   return {
@@ -293,12 +286,7 @@ export async function startStorageServer(options: StorageServerOptions): Promise
     port: address.port,
     engine,
     async close(drainTimeoutMs = defaultDrainTimeoutMs) {
-      shuttingDown = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), drainTimeoutMs);
-      await closed;
-      clearTimeout(timer);
+      await server.close(drainTimeoutMs);
       await engine.close();
     },
   };

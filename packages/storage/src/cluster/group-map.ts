@@ -5,7 +5,10 @@
  * shrinks. That makes the map a join of facts that can arrive in any order: a record replaces an
  * older one of the same group only when its range is strictly inside, and where records overlap
  * (a split recorded for a child before its parent's), the narrowest range containing a hash is the
- * current owner. Pure: no I/O, so the same functions serve nodes, routers and tests.
+ * current owner. A group's replicas change when healing replaces a lost node: each record carries
+ * the `version` it was observed at (the group's commit index when its committed configuration was
+ * read), and the newest version's replicas win, independently of the range. Pure: no I/O, so the
+ * same functions serve nodes, routers and tests.
  */
 import type { KeySchema } from "../engine/index.js";
 import { hashPartitionKey, keyValueBytes, segmentHashRange } from "../partitions/index.js";
@@ -17,11 +20,16 @@ export interface GroupRecord {
   name: string;
   startHash: number;
   endHash: number;
-  /** Node ids holding a replica (today every node of the cluster). */
+  /** Node ids holding a voting replica. */
   replicas: string[];
+  /**
+   * When `replicas` was observed: the group's commit index at which they were its committed
+   * configuration. 0 (or absent) for the replicas a group started with.
+   */
+  version?: number;
 }
 
-/** The initial map of a new cluster: `partitions` equal ranges `p0` … `p<n-1>`, on every node. */
+/** The initial map of a new cluster: `partitions` equal ranges `p0` … `p<n-1>`, each on `replicas`. */
 export function initialGroupMap(partitions: number, replicas: readonly string[]): GroupRecord[] {
   return Array.from({ length: partitions }, (_, index) => ({
     name: partitionGroupName(index),
@@ -76,9 +84,10 @@ export function partitionKeyHash(keySchema: KeySchema, keyOrItem: unknown): numb
 }
 
 /**
- * `groups` with `records` merged in: a group not yet known is added, a known one takes the record's
- * range only when it is strictly inside the one it has (ranges only shrink). Returns the same array
- * when nothing changed, so that a repeated record is idempotent.
+ * `groups` with `records` merged in: a group not yet known is added; a known one takes the record's
+ * range only when it is strictly inside the one it has (ranges only shrink), and the record's
+ * replicas only when its version is newer. Returns the same array when nothing changed, so that a
+ * repeated record is idempotent.
  */
 export function mergeGroupRecords(
   groups: readonly GroupRecord[],
@@ -88,15 +97,27 @@ export function mergeGroupRecords(
   let changed = false;
   for (const record of records) {
     const known = byName.get(record.name);
+    if (known === undefined) {
+      byName.set(record.name, { ...record, replicas: [...record.replicas] });
+      changed = true;
+      continue;
+    }
     const narrower =
-      known !== undefined &&
       record.startHash >= known.startHash &&
       record.endHash <= known.endHash &&
       record.endHash - record.startHash < known.endHash - known.startHash;
-    if (known === undefined || narrower) {
-      byName.set(record.name, { ...record, replicas: [...record.replicas] });
-      changed = true;
-    }
+    const newer = (record.version ?? 0) > (known.version ?? 0);
+    if (!narrower && !newer) continue;
+    const range = narrower ? record : known;
+    const members = newer ? record : known;
+    byName.set(record.name, {
+      name: record.name,
+      startHash: range.startHash,
+      endHash: range.endHash,
+      replicas: [...members.replicas],
+      ...(members.version !== undefined ? { version: members.version } : {}),
+    });
+    changed = true;
   }
   if (!changed) return groups;
   return [...byName.values()].sort((a, b) => a.startHash - b.startHash || b.endHash - a.endHash);

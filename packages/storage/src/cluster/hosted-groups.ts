@@ -30,6 +30,15 @@ export class HostedGroups {
     return this.#replicas;
   }
 
+  /** Stops hosting a group (healing removed this node from it); its replica must be closed already. */
+  remove(name: string): HostedGroup | undefined {
+    const group = this.#groups.get(name);
+    if (group === undefined) return undefined;
+    this.#groups.delete(name);
+    this.#replicas.splice(this.#replicas.indexOf(group.replica), 1);
+    return group;
+  }
+
   has(name: string): boolean {
     return this.#groups.has(name);
   }

@@ -19,8 +19,16 @@ export interface LocalClusterOptions {
   host: string;
   dataDir: string;
   credentials: Credentials;
-  /** Storage nodes, one per zone: `az-a`, `az-b`, … Default 3. */
+  /** Zones: `az-a`, `az-b`, … Default 3. */
   zones?: number;
+  /**
+   * Storage nodes per zone. Default 1: nodes `a`, `b`, `c` (one per zone, every group on each). With
+   * more, nodes `a1`, `a2`, `b1`, …: a new cluster places each group on the first node of each zone,
+   * and the others are spares that healing rebuilds a lost node's replicas on.
+   */
+  nodesPerZone?: number;
+  /** A node unreachable this long is replaced. Default 5 minutes (see `defaultReplaceAfterMs`). */
+  replaceAfterMs?: number;
   /** Partition groups. Default 1 (see `defaultPartitions`). */
   partitions?: number;
   /** Bytes past which a group splits. Default 10 GiB (see `defaultSplitBytes`). */
@@ -29,6 +37,8 @@ export interface LocalClusterOptions {
 
 /** Most zones the local topology starts. */
 export const maxLocalZones = 9;
+/** Most storage nodes per zone the local topology starts. */
+export const maxLocalNodesPerZone = 9;
 /** Time a node may take to print that it listens. */
 const nodeStartTimeoutMs = 30_000;
 /** Time a node may take to stop after SIGTERM before it is killed. */
@@ -84,7 +94,21 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
   if (!Number.isInteger(zones) || zones < 1 || zones > maxLocalZones) {
     throw new RangeError(`zones must be an integer in [1, ${maxLocalZones}], got ${zones}`);
   }
-  const ids = Array.from({ length: zones }, (_, index) => String.fromCharCode(97 + index));
+  const nodesPerZone = options.nodesPerZone ?? 1;
+  if (!Number.isInteger(nodesPerZone) || nodesPerZone < 1 || nodesPerZone > maxLocalNodesPerZone) {
+    throw new RangeError(
+      `nodesPerZone must be an integer in [1, ${maxLocalNodesPerZone}], got ${nodesPerZone}`,
+    );
+  }
+  const zoneLetters = Array.from({ length: zones }, (_, index) => String.fromCharCode(97 + index));
+  // One node per zone keeps the ids (and data directories) a, b, c of clusters made before spares.
+  const ids = zoneLetters.flatMap((letter) =>
+    nodesPerZone === 1
+      ? [letter]
+      : Array.from({ length: nodesPerZone }, (_, index) => `${letter}${index + 1}`),
+  );
+  const zoneOf = (id: string) => `az-${id[0]}`;
+  const nodeZones = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
   const peers = new Map<string, string>();
   for (const id of ids) peers.set(id, `http://${options.host}:${await freePort(options.host)}`);
   const peerList = [...peers].map(([id, url]) => `${id}=${url}`).join(",");
@@ -96,7 +120,9 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
         "--node-id",
         id,
         "--zone",
-        `az-${id}`,
+        zoneOf(id),
+        "--node-zones",
+        nodeZones,
         "--port",
         new URL(peers.get(id)!).port,
         "--host",
@@ -108,6 +134,9 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
         "--partitions",
         String(options.partitions ?? defaultPartitions),
         ...(options.splitBytes !== undefined ? ["--split-bytes", String(options.splitBytes)] : []),
+        ...(options.replaceAfterMs !== undefined
+          ? ["--replace-after-ms", String(options.replaceAfterMs)]
+          : []),
       ],
       { stdio: ["ignore", "pipe", "inherit"] },
     ),
@@ -119,6 +148,7 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
       port: options.port,
       host: options.host,
       nodes: peers,
+      nodeZones: new Map(ids.map((id) => [id, zoneOf(id)])),
       credentials: [options.credentials],
     });
   } catch (error) {
@@ -126,7 +156,7 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
     throw error;
   }
   process.stdout.write(
-    `storage listening on ${router.url} (router of ${zones} storage nodes in zones ${ids.map((id) => `az-${id}`).join(", ")}) with data in ${options.dataDir}\n` +
+    `storage listening on ${router.url} (router of ${ids.length} storage nodes in zones ${zoneLetters.map((letter) => `az-${letter}`).join(", ")}) with data in ${options.dataDir}\n` +
       `storage accepts access key id "${options.credentials.accessKeyId}" with secret access key "${options.credentials.secretAccessKey}" in any region\n`,
   );
   for (const [index, child] of children.entries()) {

@@ -8,10 +8,19 @@ import { StorageUsageError } from "../api/run.js";
 import { parseBoundedInteger, parseNodeList, stopSignal } from "./command-line.js";
 import { ClusterConfigError } from "./errors.js";
 import { maxPartitionGroups } from "./partition-groups.js";
-import { defaultPartitions, defaultSplitBytes, defaultTickMs, startStorageNode } from "./storage-node.js";
+import { defaultZoneOf, parseNodeZones } from "./placement.js";
+import {
+  defaultPartitions,
+  defaultReplaceAfterMs,
+  defaultSplitBytes,
+  defaultTickMs,
+  startStorageNode,
+} from "./storage-node.js";
 
 /** Largest --split-bytes: 1 PiB, far past any partition worth keeping whole. */
 const maxSplitBytes = 2 ** 50;
+/** Largest --replace-after-ms: 30 days. */
+const maxReplaceAfterMs = 30 * 24 * 3_600_000;
 
 export const nodeUsage = `Usage: node-main.js --node-id ID --zone ZONE --port N --data-dir DIR --peers ID=URL,… [options]
 
@@ -19,11 +28,16 @@ Runs one storage node of a replicated storage cluster in the foreground.
 
 Options:
   --node-id ID          this node's id, one of --peers (never reuse an id for a node that lost its disk)
-  --zone ZONE           availability zone label (default: az-<node id>)
+  --zone ZONE           availability zone label (default: its --node-zones entry, else az-<node id>)
   --port N              port of the node's internal API (default 0: any free port)
   --host HOST           interface to bind (default 127.0.0.1)
   --data-dir DIR        folder for this node's Raft log and item store
   --peers LIST          every node of the cluster, this one included: a=http://host:port,b=…
+  --node-zones LIST     the zone of every node, the same on every node: a1=az-a,a2=az-a,b1=az-b,…
+                        (a node not named is in a zone of its own, az-<id>); a new cluster places
+                        each group on the first node (by id) of each zone, the others are spares
+  --replace-after-ms N  a node unreachable this long is replaced in every group it holds, on a
+                        live node of its zone if any, else of another zone (default ${defaultReplaceAfterMs}: 5 minutes)
   --partitions N        item groups a new cluster starts with, the same on every node (default ${defaultPartitions},
                         at most ${maxPartitionGroups}); splits add more, up to ${maxPartitionGroups}
   --split-bytes N       a group whose items exceed N bytes splits in two by key-hash range, online
@@ -42,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
       host: { type: "string" },
       "data-dir": { type: "string" },
       peers: { type: "string" },
+      "node-zones": { type: "string" },
+      "replace-after-ms": { type: "string" },
       partitions: { type: "string" },
       "split-bytes": { type: "string" },
       "tick-ms": { type: "string" },
@@ -59,9 +75,22 @@ async function main(argv: string[]): Promise<number> {
   if (!nodeId || !dataDir || !values.peers) {
     throw new StorageUsageError("--node-id, --data-dir and --peers are required (see --help).");
   }
+  const nodeZones =
+    values["node-zones"] === undefined ? undefined : parseNodeZones(values["node-zones"], "--node-zones");
   const node = await startStorageNode({
     nodeId,
-    zone: values.zone ?? `az-${nodeId}`,
+    zone: values.zone ?? nodeZones?.get(nodeId) ?? defaultZoneOf(nodeId),
+    ...(nodeZones !== undefined ? { nodeZones } : {}),
+    ...(values["replace-after-ms"] !== undefined
+      ? {
+          replaceAfterMs: parseBoundedInteger(
+            values["replace-after-ms"],
+            "--replace-after-ms",
+            1,
+            maxReplaceAfterMs,
+          ),
+        }
+      : {}),
     port: values.port === undefined ? 0 : parseBoundedInteger(values.port, "--port", 0, 65535),
     host: values.host ?? "127.0.0.1",
     dataDir,

@@ -116,8 +116,13 @@ export class RaftDisk {
     });
   }
 
-  /** What earlier runs persisted for `group`, to restore its `RaftNode`. */
-  load(group: string): RaftStorageState {
+  /**
+   * What earlier runs persisted for `group`, to restore its `RaftNode`. `stateMachineAppliedIndex` is
+   * the index the group's state machine recorded with its own state, when it keeps one (see
+   * `GroupStateMachine.flush`): it then replaces the applied index stored here (a committed index, so
+   * the commit index is raised to it where the commit on disk trails; it never runs past the log).
+   */
+  load(group: string, stateMachineAppliedIndex?: number): RaftStorageState {
     const hard = this.#db.get([group, "hs"]) as StoredHardState | undefined;
     const snapshot = this.#db.get([group, "snap"]) as Snapshot | undefined;
     const applied = this.#db.get([group, "applied"]) as number | undefined;
@@ -135,11 +140,26 @@ export class RaftDisk {
         data: new Uint8Array(stored.data),
       });
     }
-    const hardState: HardState | undefined = hard
+    let hardState: HardState | undefined = hard
       ? { term: hard.term, vote: hard.vote ?? undefined, commit: hard.commit }
       : undefined;
-    const commit = Math.max(hardState?.commit ?? 0, snapshot?.index ?? 0);
-    const appliedIndex = Math.min(Math.max(applied ?? 0, snapshot?.index ?? 0), commit);
+    const snapshotIndex = snapshot?.index ?? 0;
+    let appliedIndex: number;
+    if (stateMachineAppliedIndex === undefined) {
+      const commit = Math.max(hardState?.commit ?? 0, snapshotIndex);
+      appliedIndex = Math.min(Math.max(applied ?? 0, snapshotIndex), commit);
+    } else {
+      const lastIndex = snapshotIndex + entries.length;
+      if (stateMachineAppliedIndex > lastIndex || (stateMachineAppliedIndex > 0 && !hardState)) {
+        throw new ClusterConfigError(
+          `group ${group}: the items were applied up to ${stateMachineAppliedIndex}, past the Raft log (last index ${lastIndex})`,
+        );
+      }
+      // A snapshot the engine has not installed yet (the Raft store took it just before a crash)
+      // cannot be replayed from the log; restarting at it is what the Raft store alone did before.
+      appliedIndex = Math.max(stateMachineAppliedIndex, snapshotIndex);
+      if (hardState && hardState.commit < appliedIndex) hardState = { ...hardState, commit: appliedIndex };
+    }
     return {
       ...(hardState ? { hardState } : {}),
       ...(snapshot ? { snapshot: { ...snapshot, data: new Uint8Array(snapshot.data) } } : {}),
@@ -177,6 +197,19 @@ export class RaftDisk {
         this.#db.put([group, "hs"], stored);
       }
       if (appliedIndex !== undefined) this.#db.put([group, "applied"], appliedIndex);
+    });
+  }
+
+  /**
+   * Records `groups` as the ones this node hosts and, in the same commit, drops everything stored for
+   * `group` (a replica this node no longer holds), so that joining the group again starts from nothing,
+   * as a new member, and never from the log it had before it left.
+   */
+  async forget(group: string, groups: readonly GroupRecord[]): Promise<void> {
+    await this.#durably(() => {
+      this.#db.put(hostedGroupsKey, groups);
+      this.#removeEntriesFrom(group, 0);
+      for (const key of ["hs", "snap", "applied"]) this.#db.remove([group, key]);
     });
   }
 

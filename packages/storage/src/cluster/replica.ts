@@ -1,10 +1,11 @@
 /**
  * One replica of one Raft group on a storage node: the `RaftNode` with the I/O the pure state machine
- * leaves to its caller. It runs the `Ready` loop (persist and fsync, then send, then apply, then
- * `advance`), keeps the waiters of proposals and reads, compacts the log into a snapshot of the state
- * machine every `compactEveryEntries` applied entries, and keeps the leader's pending writes: the
- * images proposed in this term and not yet applied, which the leader reads through when it decides
- * the next write (see README.md, "What a log entry is").
+ * leaves to its caller. It runs the `Ready` loop (persist and fsync, then send, then apply — without a
+ * flush where the state machine records its own applied index — then `advance`), keeps the waiters of
+ * proposals and reads, compacts the log into a snapshot of the state machine every
+ * `compactEveryEntries` applied entries (flushing the state machine first), and keeps the leader's
+ * pending writes: the images proposed in this term and not yet applied, which the leader reads
+ * through when it decides the next write (see README.md, "What a log entry is").
  */
 import { randomUUID } from "node:crypto";
 import type {
@@ -30,8 +31,17 @@ import type { RaftDisk } from "./raft-disk.js";
 
 /** What a group replicates: the caller's state machine, replayed from committed entries. */
 export interface GroupStateMachine {
-  /** Applies committed entries in order and durably; returns each command's result (or error) by index. */
+  /**
+   * Applies committed entries in order; returns each command's result (or error) by index. Durably,
+   * unless the machine has `flush`.
+   */
   apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>>;
+  /**
+   * Present on a machine whose `apply` is not durable by itself but records the index it applied along
+   * with its state, so a restarted node resumes from the machine's own index (the Raft store then keeps
+   * none for the group); makes everything applied so far durable. Called before the log is compacted.
+   */
+  flush?(): Promise<void>;
   /** The state as of the last applied entry, for compaction and for followers that fell behind. */
   snapshot(): Uint8Array;
   /** Replaces the state with a snapshot's, taken at log index `index`. */
@@ -331,7 +341,10 @@ export class Replica {
       while (!this.#closed && this.#node.hasReady()) {
         const ready = this.#node.ready();
         this.#readiesTaken++;
-        const applied = this.#appliedIndex > this.#persistedAppliedIndex ? this.#appliedIndex : undefined;
+        const applied =
+          this.#stateMachine.flush === undefined && this.#appliedIndex > this.#persistedAppliedIndex
+            ? this.#appliedIndex
+            : undefined;
         await this.#disk.persist(this.group, this.#withHardStateToWrite(ready, applied), applied);
         if (applied !== undefined) this.#persistedAppliedIndex = applied;
         if (ready.messages.length > 0) this.#send(ready.messages);
@@ -375,7 +388,8 @@ export class Replica {
    * What of `ready` to write: a hard state whose only change is its commit index is not worth a write
    * and a flush of its own (the commit index is volatile in Raft: a restarted node learns it again
    * from its leader), so it waits for the next write — which also carries any newer applied index, so
-   * the commit on disk never trails the applied index on disk. A term or vote is always written at once.
+   * the commit on disk never trails the applied index on disk (a state machine that records its own
+   * applied index gets the commit raised to it at load). A term or vote is always written at once.
    */
   #withHardStateToWrite(ready: Ready, applied: number | undefined): Ready {
     const hardState = ready.hardState ?? this.#unwrittenHardState;
@@ -460,6 +474,8 @@ export class Replica {
     const config = this.#node.configurationAt(index);
     if (term === undefined || config === undefined) return;
     const data = this.#stateMachine.snapshot();
+    // The entries a snapshot replaces are gone from the log: what they did must be on disk first.
+    await this.#stateMachine.flush?.();
     await this.#disk.compact(this.group, { index, term, config, data });
     this.#node.compact(index, data);
   }

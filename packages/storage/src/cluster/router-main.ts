@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { StorageUsageError, storageCredentialsFromEnv } from "../api/run.js";
 import { parseBoundedInteger, parseNodeList, stopSignal } from "./command-line.js";
+import { parseNodeZones } from "./placement.js";
 import { startRouter } from "./router.js";
 
 export const routerUsage = `Usage: router-main.js --nodes ID=URL,… [--port N] [--host HOST]
@@ -13,6 +14,9 @@ Options:
   --nodes LIST   the storage nodes: a=http://host:port,b=…
   --port N       port of the DynamoDB API (default 8000)
   --host HOST    interface to bind (default 127.0.0.1)
+  --node-zones LIST
+                 the zone of every node, as given to the nodes: a1=az-a,a2=az-a,… (shown in
+                 GET /admin/partitions while a node is unreachable; default az-<id>)
   --eventual-reads leader|any
                  how eventually consistent reads are answered: so that a client reads its own
                  writes (leader, the default: GetItem at the leader, other reads after a read
@@ -29,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: "string" },
       host: { type: "string" },
       nodes: { type: "string" },
+      "node-zones": { type: "string" },
       "eventual-reads": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -49,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
     nodes: parseNodeList(values.nodes, "--nodes"),
     credentials: [storageCredentialsFromEnv(process.env)],
     eventualReads,
+    ...(values["node-zones"] !== undefined
+      ? { nodeZones: parseNodeZones(values["node-zones"], "--node-zones") }
+      : {}),
   });
   process.stdout.write(`storage router listening on ${router.url}\n`);
   const signal = await stopSignal();

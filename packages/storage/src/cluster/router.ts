@@ -28,9 +28,11 @@ import {
   type GroupRecord,
   groupOfHash,
   initialGroupMap,
+  mergeGroupRecords,
   partitionKeyHash,
 } from "./group-map.js";
 import { metaGroup } from "./partition-groups.js";
+import { zonesOfNodes } from "./placement.js";
 import { type NodeStatus, readYourWritesHeader, validateOnlyHeader } from "./storage-node.js";
 import {
   type InFlightNodeRequest,
@@ -70,6 +72,8 @@ export interface RouterOptions {
    * every replica answers from what it has applied, which may lag by a round trip.
    */
   eventualReads?: "leader" | "any";
+  /** The zone of every node, for the admin view while a node is unreachable. Default: `az-<id>`. */
+  nodeZones?: ReadonlyMap<string, string>;
 }
 
 export interface Router {
@@ -97,6 +101,11 @@ const maxConnectionsPerNode = 256;
 const maxControlConnectionsPerNode = 4;
 /** Largest answer a node's status or catalog request may give. */
 const maxControlResponseBytes = 16 * 1024 * 1024;
+/**
+ * How often the router fetches the partition map although no answer said it changed: healing moves
+ * replicas without any request noticing, and the map says which nodes to prefer. Milliseconds.
+ */
+const mapRefreshIntervalMs = 5_000;
 /** BatchWriteItem's own bound: a larger batch goes unsplit, for the node to refuse. */
 const maxBatchWriteRequests = 25;
 
@@ -166,6 +175,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   const keySchemas = new Map<string, KeySchema>();
   /** The partition map as the metadata group last told it (through any node). */
   let groups: readonly GroupRecord[] | undefined;
+  /** Nodes holding a replica of every item group by the map: they answer Query, Scan and batch reads. */
+  let fullNodes: readonly string[] = nodeIds;
+  const zones = zonesOfNodes(nodeIds, options.nodeZones);
   let roundRobin = 0;
   const forwardAgent = new NodeConnections({ maxConnectionsPerNode });
   const controlAgent = new NodeConnections({ maxConnectionsPerNode: maxControlConnectionsPerNode });
@@ -210,20 +222,36 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     return (downUntil.get(node) ?? 0) > Date.now();
   }
 
-  function anyNode(avoid?: string): string {
-    for (let k = 0; k < nodeIds.length; k++) {
-      const node = nodeIds[roundRobin++ % nodeIds.length]!;
+  /** A node of `among` (every node holding all groups, by default), round robin, skipping down ones. */
+  function anyNode(avoid?: string, among: readonly string[] = fullNodes): string {
+    const candidates = among.length > 0 ? among : nodeIds;
+    for (let k = 0; k < candidates.length; k++) {
+      const node = candidates[roundRobin++ % candidates.length]!;
       if (node !== avoid && !isDown(node)) return node;
     }
-    return nodeIds[roundRobin++ % nodeIds.length]!;
+    return candidates[roundRobin++ % candidates.length]!;
   }
 
   function pick(target: Target, avoid?: string): string {
     if (target !== "any") {
       const leader = leaders.get(target.group);
       if (leader !== undefined && !isDown(leader) && leader !== avoid) return leader;
+      const replicas = groups?.find((group) => group.name === target.group)?.replicas;
+      if (replicas !== undefined)
+        return anyNode(
+          avoid,
+          replicas.filter((node) => options.nodes.has(node)),
+        );
     }
     return anyNode(avoid);
+  }
+
+  /** Takes a node's map: merged with the one held, so an older map (a lagging node's) never wins. */
+  function learnMap(records: readonly GroupRecord[]): void {
+    groups = groups === undefined ? records : mergeGroupRecords(groups, records);
+    const current = currentGroups(groups);
+    const full = nodeIds.filter((node) => current.every((group) => group.replicas.includes(node)));
+    fullNodes = full.length > 0 ? full : nodeIds;
   }
 
   async function refreshCatalog(): Promise<void> {
@@ -236,7 +264,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
           groups?: GroupRecord[];
           tables: { name: string; keySchema: KeySchema }[];
         };
-        groups = catalog.groups ?? initialGroupMap(catalog.partitions, nodeIds);
+        learnMap(catalog.groups ?? initialGroupMap(catalog.partitions, nodeIds));
         for (const table of catalog.tables) keySchemas.set(table.name, table.keySchema);
         return;
       } catch {
@@ -576,6 +604,16 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     return new Map(entries);
   }
 
+  /** The voters of `meta` by its newest leader (the map does not hold them), else every node. */
+  function metaReplicas(statuses: ReadonlyMap<string, NodeStatus | undefined>): readonly string[] {
+    let leader: NodeStatus["groups"][number] | undefined;
+    for (const status of statuses.values()) {
+      const entry = status?.groups.find((candidate) => candidate.group === metaGroup);
+      if (entry?.role === "leader" && (leader === undefined || entry.term > leader.term)) leader = entry;
+    }
+    return leader?.voters ?? nodeIds;
+  }
+
   /** GET /admin/partitions: every group, its key range, replicas with zones, leader, term, commit and lag. */
   async function adminPartitions(): Promise<unknown> {
     const statuses = await nodeStatuses();
@@ -586,15 +624,19 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       nodes: nodeIds.map((node) => ({
         id: node,
         url: options.nodes.get(node),
-        zone: statuses.get(node)?.zone,
+        zone: statuses.get(node)?.zone ?? zones.get(node),
         reachable: statuses.get(node) !== undefined,
       })),
       tables: [...keySchemas.keys()].sort(),
       partitions: listed.map((group) => {
         const record = records.get(group);
-        const replicas = (record?.replicas ?? nodeIds).map((node) => {
+        const replicas = (record?.replicas ?? metaReplicas(statuses)).map((node) => {
           const status = statuses.get(node);
-          return { node, zone: status?.zone, group: status?.groups.find((entry) => entry.group === group) };
+          return {
+            node,
+            zone: status?.zone ?? zones.get(node),
+            group: status?.groups.find((entry) => entry.group === group),
+          };
         });
         const leader = replicas
           .filter((replica) => replica.group?.role === "leader")
@@ -665,6 +707,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     server.once("error", reject);
     server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
   });
+  const mapRefresh = setInterval(() => void refreshMap(), mapRefreshIntervalMs);
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
@@ -676,6 +719,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       await closed;
       clearTimeout(timer);
       for (const link of links.values()) clearInterval(link.livenessTimer);
+      clearInterval(mapRefresh);
       forwardAgent.destroy();
       controlAgent.destroy();
     },

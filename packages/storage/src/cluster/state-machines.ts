@@ -283,6 +283,12 @@ export class PartitionStateMachine implements GroupStateMachine {
     this.#recentChanges = new RecentChanges(appliedIndex);
   }
 
+  /**
+   * Applies `entries`, each run of them between splits in one engine transaction that also records the
+   * index it reaches (`AppliedMark`); the commits are not flushed (see `flush`), so after a crash the
+   * node resumes from exactly what the engine holds. Even a run without item writes records its index,
+   * so that the engine's mark, not the Raft store's, is always the replay point.
+   */
   async apply(entries: readonly Entry[]): Promise<Map<number, ApplyResult>> {
     const results = new Map<number, ApplyResult>();
     let batch: { entry: Entry; command: PartitionCommand }[] = [];
@@ -292,12 +298,18 @@ export class PartitionStateMachine implements GroupStateMachine {
         continue;
       }
       // Everything before the split is applied with the old range, everything after with the new one.
-      await this.#applyBatch(batch, results);
+      await this.#applyBatch(batch, results, parsed.entry.index - 1);
       batch = [];
       await this.#applySplit(parsed.entry.index, parsed.command, results);
     }
-    await this.#applyBatch(batch, results);
+    const last = entries.at(-1);
+    if (last) await this.#applyBatch(batch, results, last.index);
     return results;
+  }
+
+  /** Makes everything applied so far durable; the log may then be compacted up to it. */
+  async flush(): Promise<void> {
+    await this.#options.engine.flush();
   }
 
   async #applySplit(index: number, command: SplitCommand, results: Map<number, ApplyResult>): Promise<void> {
@@ -307,6 +319,10 @@ export class PartitionStateMachine implements GroupStateMachine {
       return;
     }
     const child = childOf(command);
+    // The new group starts from the engine's items at the split: they (and the mark just before the
+    // split) must be on disk before its start is, or a machine crash could replay older writes of the
+    // parent over the new group's.
+    await this.#options.engine.flush();
     await this.#options.onSplit(child, this);
     this.#range = { startHash: command.startHash, endHash: command.midHash };
     this.#children = [...this.#children, child];
@@ -316,8 +332,13 @@ export class PartitionStateMachine implements GroupStateMachine {
   async #applyBatch(
     parsed: readonly { entry: Entry; command: PartitionCommand }[],
     results: Map<number, ApplyResult>,
+    appliedThrough: number,
   ): Promise<void> {
-    if (parsed.length === 0) return;
+    const mark = { group: this.group, index: appliedThrough };
+    if (parsed.length === 0) {
+      if (appliedThrough > 0) await this.#options.engine.transact(() => undefined, mark);
+      return;
+    }
     const writes: { index: number; write: ItemWrite; checked: boolean }[] = [];
     const locked: { index: number; itemKeys: string[] }[] = [];
     let metaIndex = 0;
@@ -368,15 +389,13 @@ export class PartitionStateMachine implements GroupStateMachine {
     for (const index of refused) results.set(index, { ok: false, error: new WrongGroupError(this.group) });
     const changed: { index: number; itemKey: string }[] = [];
     const applied = located.filter((write) => !refused.has(write.index));
-    if (applied.length > 0) {
-      await engine.transact((tx) => {
-        for (const { index, write, table, keyOrItem, location } of applied) {
-          changed.push({ index, itemKey: location.key.toString("latin1") });
-          if (write.item) tx.put(table, write.item);
-          else tx.delete(table, keyOrItem);
-        }
-      });
-    }
+    await engine.transact((tx) => {
+      for (const { index, write, table, keyOrItem, location } of applied) {
+        changed.push({ index, itemKey: location.key.toString("latin1") });
+        if (write.item) tx.put(table, write.item);
+        else tx.delete(table, keyOrItem);
+      }
+    }, mark);
     if (staged) this.#transactions = staged;
     for (const { index, itemKeys } of locked) {
       for (const itemKey of itemKeys) this.#recentChanges.record(itemKey, index);
@@ -424,15 +443,21 @@ export class PartitionStateMachine implements GroupStateMachine {
     await waitForMeta(snapshot.metaIndex);
     const range = snapshot.range ?? { ...this.#options.initialRange };
     const incoming = new Map(snapshot.tables.map((table) => [table.name, table]));
-    await engine.transact((tx) => {
-      for (const name of engine.listTableNames()) {
-        const table = engine.getTable(name)!;
-        for (const item of engine.scan(table, { hashRange: range })) tx.delete(table, item);
-        const source = incoming.get(name);
-        if (!source || source.tableId !== tableIdentity(table)) continue;
-        for (const item of source.items) tx.put(table, item);
-      }
-    });
+    await engine.transact(
+      (tx) => {
+        for (const name of engine.listTableNames()) {
+          const table = engine.getTable(name)!;
+          for (const item of engine.scan(table, { hashRange: range })) tx.delete(table, item);
+          const source = incoming.get(name);
+          if (!source || source.tableId !== tableIdentity(table)) continue;
+          for (const item of source.items) tx.put(table, item);
+        }
+      },
+      { group: this.group, index },
+    );
+    // The Raft store already dropped the log this replaces: flush at once rather than leave a window
+    // in which a machine crash could lose both.
+    await engine.flush();
     this.#range = range;
     this.#children = snapshot.children ?? [];
     this.#transactions = TransactionTable.from(snapshot.transactions);

@@ -1,8 +1,9 @@
 /**
- * A storage node: hosts one replica of the metadata group and of every partition group, applies them
- * to a local `StorageEngine`, drives their clocks, splits the groups it leads that outgrow
- * `splitBytes` and starts the groups split off (see README.md, "Online splits"), and serves the
- * cluster's internal HTTP API:
+ * A storage node: hosts the replicas the partition map places on it (of the metadata group and of
+ * item groups), applies them to a local `StorageEngine`, drives their clocks, splits the groups it
+ * leads that outgrow `splitBytes` and starts the groups split off (see README.md, "Online splits"),
+ * heals while it leads the metadata group (see README.md, "Healing"), and serves the cluster's
+ * internal HTTP API:
  *
  * - `POST /cluster/raft`: Raft message batches from the other nodes;
  * - `POST /cluster/dynamodb`: a DynamoDB request the router already authenticated (`x-amz-target`
@@ -10,6 +11,9 @@
  * - `POST /cluster/read-index`: on a group's leader, a confirmed read index for a follower's read;
  * - `POST /cluster/txn/{lock,decide,finish,forget}`: on a group's leader, a transaction coordinator's
  *   calls (see README.md, "Transactions across partition groups");
+ * - `POST /cluster/groups/<group>/join`: start a joining replica of a group (peers: []), for healing;
+ * - `POST /cluster/groups/<group>/config`: on a group's leader, one membership change (healing);
+ * - `POST /cluster/groups/<group>/leave`: drop a replica its group's committed configuration removed;
  * - `GET /cluster/status`, `GET /cluster/tables` (with the partition map), `GET /healthz`, `GET /metrics`.
  *
  * The internal API trusts its callers: bind it to a private network (see README.md).
@@ -18,12 +22,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Counter } from "prom-client";
 import { StorageMetrics } from "../api/metrics.js";
 import { type OperationName, operations } from "../api/operations/index.js";
 import { SerializedOutput } from "../api/serialized-output.js";
 import { type ItemStore, locateItem, StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
-import { RaftNode, type RaftStatus, type RaftStorageState } from "../replication/index.js";
+import { type ConfigChange, RaftNode, type RaftStatus, type RaftStorageState } from "../replication/index.js";
 import type { Item } from "../values/types.js";
 import { encodeCommand } from "./commands.js";
 import {
@@ -45,8 +50,10 @@ import {
   splitMidpoint,
 } from "./group-map.js";
 import { alignEnginePartitions, groupSizeBytes } from "./group-sizes.js";
+import { Healer, healingCheckIntervalMs } from "./healing.js";
 import { HostedGroups } from "./hosted-groups.js";
 import { maxPartitionGroups, metaGroup } from "./partition-groups.js";
+import { initialReplicas, zonesOfNodes } from "./placement.js";
 import { RaftDisk } from "./raft-disk.js";
 import { Replica } from "./replica.js";
 import { ReplicatedStore } from "./replicated-store.js";
@@ -68,6 +75,17 @@ export interface StorageNodeOptions {
   zone: string;
   /** Every node of the cluster (this one included), id → base URL of its internal API. */
   peers: ReadonlyMap<string, string>;
+  /**
+   * The zone of every node, the same on every node and router: placement puts a new cluster's groups
+   * on one node per zone and rebuilds a lost replica in its zone first. A node not named is in a zone
+   * of its own, `az-<id>`. Default: none named.
+   */
+  nodeZones?: ReadonlyMap<string, string>;
+  /**
+   * A node unreachable this long is replaced in every group it holds, by the metadata leader.
+   * Default 300000 (5 minutes). Milliseconds.
+   */
+  replaceAfterMs?: number;
   port: number;
   /** Interface to bind. Default "127.0.0.1". */
   host?: string;
@@ -98,6 +116,9 @@ export interface StorageNode {
 /** The status one node reports per group, for routers and the admin view. */
 export interface GroupStatus extends Omit<RaftStatus, "vote"> {
   group: string;
+  /** The configuration in force at the commit index (what healing records); absent while unknown. */
+  committedVoters?: readonly string[];
+  committedLearners?: readonly string[];
   /** An item group's hash range as this node applied it. */
   startHash?: number;
   endHash?: number;
@@ -117,6 +138,15 @@ export interface NodeStatus {
  */
 export const defaultPartitions = 1;
 export const defaultTickMs = 50;
+/**
+ * Ticks between a leader's heartbeats (elections still wait 10–20 ticks). Every group's heartbeat is a
+ * round of Raft requests between the nodes, so an idle cluster pays for each; read indexes send their
+ * own round at once and do not wait for the next heartbeat, and check-quorum still sees several
+ * heartbeats per election timeout.
+ */
+const heartbeatTicks = 3;
+/** A typical operator's patience with a lost machine before rebuilding its data elsewhere. Milliseconds. */
+export const defaultReplaceAfterMs = 5 * 60_000;
 /** DynamoDB's partition size. */
 export const defaultSplitBytes = 10 * 1024 ** 3;
 /** How often a group leader compares its group's size with `splitBytes`, and the metadata leader records splits. Milliseconds. */
@@ -160,6 +190,9 @@ export const validateOnlyHeader = "x-hakobune-validate-only";
  * than it wrote, whichever node answers.
  */
 export const readYourWritesHeader = "x-hakobune-read-your-writes";
+
+/** `/cluster/groups/<group>/<join|config|leave>`: the membership calls of healing. */
+const membershipRoute = /^\/cluster\/groups\/([A-Za-z0-9_-]+)\/(join|config|leave)$/;
 
 /** Raised inside a validate-only request where the writes would be proposed. */
 class ValidationPassed extends Error {}
@@ -247,11 +280,26 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     throw new ClusterConfigError(`the peers must include this node (${options.nodeId})`);
   }
   const peerIds = [...options.peers.keys()].sort();
+  const zones = zonesOfNodes(peerIds, options.nodeZones);
+  if (zones.get(options.nodeId) !== options.zone && options.nodeZones?.has(options.nodeId)) {
+    throw new ClusterConfigError(
+      `node ${options.nodeId} is in zone ${options.zone}, but the node zones put it in ${zones.get(options.nodeId)}`,
+    );
+  }
+  zones.set(options.nodeId, options.zone);
+  const replaceAfterMs = options.replaceAfterMs ?? defaultReplaceAfterMs;
+  if (!Number.isSafeInteger(replaceAfterMs) || replaceAfterMs < 1) {
+    throw new ClusterConfigError(`replaceAfterMs must be a positive integer, got ${replaceAfterMs}`);
+  }
+  /** Where a new cluster places every group: one node per zone (the others are spares). */
+  const startReplicas = initialReplicas(zonesOfNodes(peerIds, options.nodeZones));
   const disk = await RaftDisk.open(join(options.dataDir, "raft"));
   const shape = await disk.checkShape({ nodeId: options.nodeId, peers: peerIds, partitions });
   const engine = await StorageEngine.open({
     dataDir: join(options.dataDir, "items"),
     initialPartitionsPerTable: shape.partitions,
+    // Item writes are replayed from the Raft log, which is durable: applying them need not flush.
+    flushItemWrites: false,
   });
   const others = new Map([...options.peers].filter(([id]) => id !== options.nodeId));
   const transport = new PeerTransport({
@@ -270,19 +318,25 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     );
     process.exit(70);
   };
+  /** Every hosted group's Raft node, for the membership changes healing asks of a leader. */
+  const raftNodes = new Map<string, RaftNode>();
   const createReplica = (
     group: string,
     stateMachine: CatalogStateMachine | PartitionStateMachine,
-    storage: RaftStorageState = disk.load(group),
-  ) =>
-    new Replica({
+    storage: RaftStorageState,
+    peers: readonly string[],
+  ) => {
+    const node = new RaftNode({
+      id: options.nodeId,
+      peers: [...peers].sort(),
+      random: Math.random,
+      storage,
+      heartbeatTicks,
+    });
+    raftNodes.set(group, node);
+    return new Replica({
       group,
-      node: new RaftNode({
-        id: options.nodeId,
-        peers: peerIds,
-        random: Math.random,
-        storage,
-      }),
+      node,
       disk,
       stateMachine,
       send: (messages) => transport.send(group, messages),
@@ -291,13 +345,28 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         ? { compactEveryEntries: options.compactEveryEntries }
         : {}),
     });
+  };
 
-  const initialGroups = initialGroupMap(shape.partitions, peerIds);
+  const initialGroups = initialGroupMap(shape.partitions, startReplicas);
   const initialGroupNames = new Set(initialGroups.map((group) => group.name));
   const catalog = new CatalogStateMachine(engine, initialGroups);
   const metaStored = disk.load(metaGroup);
   catalog.restore(metaStored);
-  const meta = createReplica(metaGroup, catalog, metaStored);
+  /**
+   * Whether this node holds a replica of `meta`: placed there by a new cluster, joined by healing (its
+   * state then is on disk), or asked to join now. A spare still runs an idle `meta` replica (peers: [])
+   * so that joining needs no restart, but drops its messages until asked.
+   */
+  let hostsMeta =
+    startReplicas.includes(options.nodeId) ||
+    metaStored.snapshot !== undefined ||
+    (metaStored.entries?.length ?? 0) > 0;
+  const meta = createReplica(
+    metaGroup,
+    catalog,
+    metaStored,
+    startReplicas.includes(options.nodeId) ? startReplicas : [],
+  );
   const hosted = new HostedGroups();
   const allReplicas = (): Replica[] => [meta, ...hosted.replicas];
   /** Serializes changes to the hosted-group record: two splits applied at once must not lose one. */
@@ -325,10 +394,16 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         return done;
       },
     });
-  const hostGroup = (record: GroupRecord, storage: RaftStorageState = disk.load(record.name)) => {
+  const hostGroup = (
+    record: GroupRecord,
+    // The engine's own mark is where its items stand, after any crash (see PartitionStateMachine.apply).
+    storage: RaftStorageState = disk.load(record.name, engine.appliedIndexOf(record.name)),
+  ) => {
     const machine = partitionMachine(record);
     machine.restore(storage);
-    const replica = createReplica(record.name, machine, storage);
+    // The hosted record's replicas are the group's configuration at index 0 on this node: [] for a
+    // replica that joined by healing, which learns its configuration from its leader.
+    const replica = createReplica(record.name, machine, storage, record.replicas);
     hosted.add({ record, replica, machine });
     return replica;
   };
@@ -340,7 +415,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
    * campaigns for the new group at once.
    */
   async function startSplitGroup(child: GroupRecord, parent: PartitionStateMachine): Promise<void> {
-    if (hosted.has(child.name)) return;
+    // A learner of the parent (healing in progress) is not among the new group's replicas.
+    if (hosted.has(child.name) || !child.replicas.includes(options.nodeId)) return;
     // Exact byte counters per group are a convenience for the next split decision, not a condition
     // of this one: a failure leaves the counters coarser (sizes are then estimated), never the data.
     await alignEnginePartitions(engine, child.startHash).catch((error: unknown) => {
@@ -368,7 +444,9 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
 
   /** Groups split off before a snapshot this node installed: started empty, their leaders send the rest. */
   async function startLearnedGroups(children: readonly GroupRecord[]): Promise<void> {
-    const missing = children.filter((child) => !hosted.has(child.name));
+    const missing = children.filter(
+      (child) => !hosted.has(child.name) && child.replicas.includes(options.nodeId),
+    );
     if (missing.length === 0) return;
     await disk.hostGroups([...hosted.records(), ...missing]);
     for (const child of missing) {
@@ -384,7 +462,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     );
   }
 
-  for (const record of disk.hostedGroups() ?? initialGroups) hostGroup(record);
+  for (const record of disk.hostedGroups() ??
+    initialGroups.filter((group) => group.replicas.includes(options.nodeId))) {
+    hostGroup(record);
+  }
   // A snapshot persisted just before a crash may name groups its install had not started yet.
   await startLearnedGroups([...hosted.values()].flatMap(({ machine }) => machine.children));
 
@@ -448,7 +529,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
         ...machine.range,
         midHash,
         newGroup: splitGroupName(midHash),
-        replicas: record.replicas,
+        // The parent's replicas now (healing may have changed them since this node started it).
+        replicas: [...replica.status().voters].sort(),
       });
       splitting.add(record.name);
       const settled = () => {
@@ -742,7 +824,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       // A group this node does not host yet drops its messages (the leader repeats them), so that no
       // group state is created out of order, before the split that starts it.
       const replica = groupReplica(group);
-      if (!replica) continue;
+      if (!replica || (replica === meta && !hostsMeta)) continue;
       if ((message.type === "vote" || message.type === "preVote") && withoutState(group, replica)) continue;
       replica.step(message);
       stepped.add(replica);
@@ -781,12 +863,119 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       nodeId: options.nodeId,
       zone: options.zone,
       partitions: hosted.size,
-      groups: allReplicas().map((replica) => {
-        const { vote: _vote, ...rest } = replica.status();
-        const range = hosted.get(replica.group)?.machine.range;
-        return { group: replica.group, ...rest, ...range };
-      }),
+      groups: allReplicas()
+        .filter((replica) => replica !== meta || hostsMeta)
+        .map((replica) => {
+          const { vote: _vote, ...rest } = replica.status();
+          const range = hosted.get(replica.group)?.machine.range;
+          const committed = raftNodes.get(replica.group)?.configurationAt(rest.commitIndex);
+          return {
+            group: replica.group,
+            ...rest,
+            ...range,
+            ...(committed !== undefined
+              ? { committedVoters: committed.voters, committedLearners: committed.learners }
+              : {}),
+          };
+        }),
     };
+  }
+
+  /**
+   * `POST /cluster/groups/<group>/join`: starts this node's replica of a group healing moves here,
+   * with no configuration of its own (peers: []): it neither votes nor campaigns until its leader's
+   * log or snapshot tells it the configuration. Recorded among the hosted groups first, so a restart
+   * keeps it. Idempotent.
+   */
+  async function handleJoin(group: string, request: IncomingMessage, response: ServerResponse) {
+    const { record } = JSON.parse((await readBody(request, 65_536)).toString("utf8")) as {
+      record?: GroupRecord;
+    };
+    if (group === metaGroup) {
+      hostsMeta = true;
+      return sendJson(response, 200, { joined: group });
+    }
+    const valid =
+      record !== undefined &&
+      record.name === group &&
+      Number.isInteger(record.startHash) &&
+      Number.isInteger(record.endHash) &&
+      record.startHash < record.endHash;
+    if (!valid) {
+      return sendJson(response, 400, { code: "BAD_REQUEST", message: "join needs the group's record" });
+    }
+    if (!hosted.has(group)) {
+      const joining: GroupRecord = {
+        name: group,
+        startHash: record.startHash,
+        endHash: record.endHash,
+        replicas: [],
+      };
+      const done = hosting.then(async () => {
+        if (hosted.has(group)) return;
+        await disk.hostGroups([...hosted.records(), joining]);
+        hostGroup(joining);
+        logGroupStarted(joining, "joined by healing, empty until its leader sends a snapshot");
+      });
+      hosting = done.catch(() => undefined);
+      await done;
+    }
+    sendJson(response, 200, { joined: group });
+  }
+
+  /**
+   * `POST /cluster/groups/<group>/leave`: drops a replica the group's committed configuration no
+   * longer holds (healing replaced this node while it was gone): stops it, stops hosting it, and
+   * deletes its items from the engine. Only the metadata leader asks, once the removal is committed.
+   */
+  async function handleLeave(group: string, response: ServerResponse) {
+    if (group === metaGroup) {
+      // The catalog stays (it is every node's, and a spare's is refreshed when it joins again).
+      hostsMeta = false;
+      return sendJson(response, 200, { left: group });
+    }
+    const done = hosting.then(async () => {
+      const leaving = hosted.get(group);
+      if (leaving === undefined) return;
+      const range = leaving.machine.range;
+      await leaving.replica.close();
+      // Items first: a crash before the record is rewritten leaves a replica outside its group's
+      // configuration (it never counts again), which the next leave request drops once more.
+      // The items go with the group's applied mark reset, durably, and then its Raft state: joining
+      // the group again later starts empty, as a new member that gets a snapshot.
+      await engine.transact(
+        (tx) => {
+          for (const name of engine.listTableNames()) {
+            const table = engine.getTable(name)!;
+            for (const item of engine.scan(table, { hashRange: range })) tx.delete(table, item);
+          }
+        },
+        { group, index: 0 },
+      );
+      await engine.flush();
+      hosted.remove(group);
+      raftNodes.delete(group);
+      await disk.forget(group, hosted.records());
+      process.stderr.write(
+        `${JSON.stringify({ level: "info", node: options.nodeId, group, message: "replica removed by healing dropped" })}\n`,
+      );
+    });
+    hosting = done.catch(() => undefined);
+    await done;
+    sendJson(response, 200, { left: group });
+  }
+
+  /** `POST /cluster/groups/<group>/config`: one membership change, on the group's leader. */
+  async function handleConfigChange(group: string, request: IncomingMessage, response: ServerResponse) {
+    const change = JSON.parse((await readBody(request, 4096)).toString("utf8")) as ConfigChange;
+    const node = raftNodes.get(group);
+    if (node === undefined || (group === metaGroup && !hostsMeta)) {
+      return sendJson(response, 404, { code: "NO_SUCH_GROUP", message: `no group ${group}` });
+    }
+    const result = node.proposeConfigChange(change);
+    if (!result.ok) return sendJson(response, 409, result);
+    // The Ready loop persists and sends the entry at the next tick.
+    sendJson(response, 200, result);
   }
 
   server = createServer((request, response) => {
@@ -799,8 +988,15 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       if (request.url?.startsWith(transactionCallPath) && call !== undefined && transactionCalls.has(call)) {
         return handleTransactionCall(call as TransactionCallName, request, response);
       }
+      const membership = request.method === "POST" ? membershipRoute.exec(request.url ?? "") : null;
+      if (membership?.[2] === "join") return handleJoin(membership[1]!, request, response);
+      if (membership?.[2] === "config") return handleConfigChange(membership[1]!, request, response);
+      if (membership?.[2] === "leave") return handleLeave(membership[1]!, response);
       if (route === "GET /cluster/status") return sendJson(response, 200, status());
       if (route === "GET /cluster/tables") {
+        // A spare's catalog is the initial one, not the cluster's: the router asks another node.
+        if (!hostsMeta)
+          return sendJson(response, 503, { code: "NO_METADATA", message: "no meta replica here" });
         const tables = engine
           .listTableNames()
           .map((name) => ({ name, keySchema: engine.getTable(name)!.keySchema }));
@@ -827,7 +1023,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   });
   const tickMs = options.tickMs ?? defaultTickMs;
   const ticker = setInterval(() => {
-    for (const replica of allReplicas()) replica.tick();
+    for (const replica of allReplicas()) {
+      // A `meta` replica this node does not hold (a spare, or replaced) must not campaign.
+      if (replica !== meta || hostsMeta) replica.tick();
+    }
   }, tickMs);
   const lockRecovery = setInterval(
     () => participant.recoverStaleLocks(calls, Date.now()),
@@ -837,6 +1036,25 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     proposeSplits();
     recordSplits();
   }, splitCheckIntervalMs);
+  const replacements = new Counter({
+    name: "storage_replacements_total",
+    help: "Replicas of lost nodes this node rebuilt elsewhere as the metadata leader, by outcome (done, failed).",
+    labelNames: ["outcome"],
+    registers: [metrics.registry],
+  });
+  const healer = new Healer({
+    nodeId: options.nodeId,
+    nodes: options.peers,
+    zones,
+    replaceAfterMs,
+    isMetaLeader: () => hostsMeta && meta.isWriteReady(),
+    groups: () => catalog.groups,
+    ownStatus: status,
+    recordGroups: (records) => meta.propose(encodeCommand({ kind: "recordGroups", groups: records })),
+    onOutcome: (outcome) => replacements.inc({ outcome }),
+    log: (fields) => process.stderr.write(`${JSON.stringify({ node: options.nodeId, ...fields })}\n`),
+  });
+  const healingChecks = setInterval(() => void healer.check(Date.now()), healingCheckIntervalMs);
   const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
@@ -845,6 +1063,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       clearInterval(ticker);
       clearInterval(lockRecovery);
       clearInterval(splitChecks);
+      clearInterval(healingChecks);
+      healer.close();
       await Promise.all(allReplicas().map((replica) => replica.close()));
       transport.close();
       readIndexAgent.destroy();

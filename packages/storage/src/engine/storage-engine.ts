@@ -45,6 +45,23 @@ export interface StorageEngineOptions {
   initialPartitionsPerTable?: number;
   /** Change records kept per partition; the oldest are trimmed as new ones arrive. Default 10000. */
   maxChangeRecordsPerPartition?: number;
+  /**
+   * Whether `transact` resolves only once its commit is flushed to disk. Default true. With false, it
+   * resolves once committed (a process crash loses nothing: the commit is in the OS page cache; a
+   * machine crash may roll the store back to an earlier commit, whole and consistent) and `flush()`
+   * makes the commits durable. Only for a caller that can replay what a rollback loses, as a storage
+   * node replays its Raft log from the index the engine recorded (`AppliedMark`). Table changes are
+   * flushed either way.
+   */
+  flushItemWrites?: boolean;
+}
+
+/** The log position a `transact` applied, stored in its commit: after any crash, both or neither. */
+export interface AppliedMark {
+  /** Whose log (a replication group's name). */
+  group: string;
+  /** The last log index the commit reflects. */
+  index: number;
 }
 
 export interface QueryOptions {
@@ -91,6 +108,8 @@ export const maxChangeRecordsPerRead = 1_000;
 const pageSizeBytes = 8192;
 const lmdbMaxKeyBytes = 4026;
 const nextTableIdKey = "nextTableId";
+/** Prefix of the `meta` keys holding each group's `AppliedMark` index. */
+const appliedIndexKeyPrefix = "applied:";
 /** Largest change sequence a key can hold exactly. */
 const maxSequence = Number.MAX_SAFE_INTEGER;
 
@@ -137,6 +156,7 @@ export class StorageEngine {
   readonly #counters: PartitionCounters;
   readonly #writeApplier: WriteApplier;
   readonly #groupCommit: GroupCommit;
+  readonly #flushItemWrites: boolean;
   #nextTableId: number;
   #closed = false;
 
@@ -185,8 +205,9 @@ export class StorageEngine {
       },
     });
     const counters = this.#counters;
+    this.#flushItemWrites = options.flushItemWrites ?? true;
     this.#groupCommit = new GroupCommit({
-      runDurably: (work) => this.#durably(work),
+      runDurably: (work) => (this.#flushItemWrites ? this.#durably(work) : this.#committed(work)),
       afterSteps: () => counters.storeChanged(),
       onCommitFailure: () => counters.forgetAll(),
     });
@@ -200,10 +221,16 @@ export class StorageEngine {
   /** Opens (or creates) the store in `options.dataDir` with all its tables. */
   static async open(options: StorageEngineOptions): Promise<StorageEngine> {
     await mkdir(options.dataDir, { recursive: true });
-    // Never noSync or noMetaSync: see #durably for when a commit counts as on disk.
-    // noSubdir is explicit because lmdb-js guesses it from the path: a folder named like `tmp.x1Y2`
-    // would otherwise be taken for a database file.
-    const root = open({ path: options.dataDir, noSubdir: false, pageSize: pageSizeBytes, maxDbs: 8 });
+    // noSync only where the caller replays what a machine crash rolls back (`flushItemWrites`); never
+    // noMetaSync. See #durably for when a commit counts as on disk. noSubdir is explicit because lmdb-js
+    // guesses it from the path: a folder named like `tmp.x1Y2` would otherwise be taken for a database file.
+    const root = open({
+      path: options.dataDir,
+      noSubdir: false,
+      pageSize: pageSizeBytes,
+      maxDbs: 8,
+      noSync: options.flushItemWrites === false,
+    });
     let engine: StorageEngine;
     try {
       engine = new StorageEngine(root, options);
@@ -368,11 +395,12 @@ export class StorageEngine {
 
   /**
    * Runs `body` synchronously inside one write transaction; everything it writes commits atomically
-   * and the promise resolves after the commit is durable. If `body` throws, nothing is written and the
+   * and the promise resolves after the commit is durable (only committed with `flushItemWrites`
+   * false). If `body` throws, nothing is written and the
    * promise rejects with that error. Reads through `tx` are serializable with the writes: no other
-   * write commits between them.
+   * write commits between them. With `mark`, the commit also records it (see `appliedIndexOf`).
    */
-  async transact<T>(body: (tx: WriteTransaction) => T): Promise<T> {
+  async transact<T>(body: (tx: WriteTransaction) => T, mark?: AppliedMark): Promise<T> {
     this.#assertOpen();
     return this.#groupCommit.submit(() => {
       const tx = new WriteTransaction(
@@ -388,8 +416,21 @@ export class StorageEngine {
       }
       if (isPromiseLike(result)) throw new TypeError("a transact() body must be synchronous");
       this.#writeApplier.apply(writes, Date.now());
+      if (mark) this.#meta.put(appliedIndexKeyPrefix + mark.group, mark.index);
       return result;
     });
+  }
+
+  /** The index of `group`'s latest `AppliedMark` as of the latest commit; undefined before its first. */
+  appliedIndexOf(group: string): number | undefined {
+    this.#assertOpen();
+    return this.#meta.get(appliedIndexKeyPrefix + group);
+  }
+
+  /** Resolves once every commit so far is on disk (at once in effect unless `flushItemWrites` is false). */
+  async flush(): Promise<void> {
+    this.#assertOpen();
+    await this.#sync();
   }
 
   /**
@@ -490,12 +531,36 @@ export class StorageEngine {
    * when `then` is called, so it is called now, while the newest batch is the one holding `apply`.
    */
   async #durably<T>(apply: () => T): Promise<T> {
+    if (!this.#flushItemWrites) {
+      const result = await this.#committed(apply);
+      await this.#sync();
+      return result;
+    }
     const committed = this.#root.transaction(apply);
     const flushed = new Promise<unknown>((resolve, reject) => {
       this.#root.flushed.then(resolve, reject);
     });
     const [result] = await Promise.all([committed, flushed]);
     return result;
+  }
+
+  /** Runs `apply` in a write transaction and resolves once it is committed and visible, not flushed. */
+  #committed<T>(apply: () => T): Promise<T> {
+    return this.#root.transaction(apply);
+  }
+
+  /** Flushes every commit so far to disk (the environment is opened noSync when item writes are not flushed). */
+  #sync(): Promise<void> {
+    if (this.#flushItemWrites) {
+      return new Promise((resolve, reject) => {
+        this.#root.flushed.then(() => resolve(), reject);
+      });
+    }
+    // lmdb-js has `sync` on the root, untyped: a forced mdb_env_sync, answered through the callback.
+    const root = this.#root as unknown as { sync(callback: (error?: unknown) => void): void };
+    return new Promise((resolve, reject) => {
+      root.sync((error) => (error ? reject(error) : resolve()));
+    });
   }
 
   #partitionState(tableId: number, partition: PartitionRecord): PartitionState {

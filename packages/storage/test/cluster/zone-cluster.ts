@@ -39,6 +39,10 @@ export interface ZonePlacement {
 
 export interface ZoneCluster {
   routerUrl: string;
+  /** Every node's id (`a`, `b`, `c`, or `a1`, `a2`, … with several nodes per zone). */
+  nodeIds: readonly string[];
+  /** A node's zone: `az-` and the first letter of its id. */
+  zoneOf(id: string): string;
   nodeUrl(id: string): string;
   /** SIGKILLs a zone's node: no chance to flush or say goodbye. */
   kill(id: string): Promise<void>;
@@ -91,16 +95,29 @@ export async function startZoneCluster(options: {
   place?: (id: string) => ZonePlacement | Promise<ZonePlacement>;
   /** More flags for every node (e.g. `--split-bytes N`). */
   nodeArgs?: readonly string[];
+  /**
+   * Nodes per zone (default 1: nodes a, b, c). With more, nodes a1, a2, b1, … told each other's
+   * zones with `--node-zones` (the router too).
+   */
+  nodesPerZone?: number;
 }): Promise<ZoneCluster> {
   const root = await mkdtemp(join(tmpdir(), "hakobune-zone-test-"));
+  const perZone = options.nodesPerZone ?? 1;
+  const nodeIds =
+    perZone === 1
+      ? [...zoneIds]
+      : zoneIds.flatMap((zone) => Array.from({ length: perZone }, (_, index) => `${zone}${index + 1}`));
+  const zoneOf = (id: string) => `az-${id[0]}`;
+  const zoneArgs =
+    perZone === 1 ? [] : ["--node-zones", nodeIds.map((id) => `${id}=${zoneOf(id)}`).join(",")];
   const placements = new Map<string, ZonePlacement>();
-  for (const id of zoneIds) placements.set(id, await (options.place ?? loopbackPlacement)(id));
+  for (const id of nodeIds) placements.set(id, await (options.place ?? loopbackPlacement)(id));
   const urlOf = (id: string) => {
     const placement = placements.get(id);
     if (!placement) throw new Error(`no node ${id}`);
     return `http://${placement.host}:${placement.port}`;
   };
-  const peers = zoneIds.map((id) => `${id}=${urlOf(id)}`).join(",");
+  const peers = nodeIds.map((id) => `${id}=${urlOf(id)}`).join(",");
   const processes = new Map<string, RunningProcess>();
   const startNode = async (id: string) => {
     const { host, port, launcher } = placements.get(id)!;
@@ -108,7 +125,8 @@ export async function startZoneCluster(options: {
       ...launcher,
       process.execPath,
       nodeMain,
-      ...["--node-id", id, "--zone", `az-${id}`, "--host", host, "--port", String(port)],
+      ...["--node-id", id, "--zone", zoneOf(id), "--host", host, "--port", String(port)],
+      ...zoneArgs,
       ...["--data-dir", join(root, id), "--peers", peers, "--partitions", String(options.partitions)],
       ...(options.nodeArgs ?? []),
     ]);
@@ -116,7 +134,12 @@ export async function startZoneCluster(options: {
     await waitForListening(node);
   };
   const routerPort = await findFreePort();
-  const router = run([process.execPath, routerMain, "--port", String(routerPort), "--nodes", peers]);
+  const router = run([
+    process.execPath,
+    routerMain,
+    ...["--port", String(routerPort), "--nodes", peers],
+    ...zoneArgs,
+  ]);
   processes.set("router", router);
   const stop = async () => {
     for (const { child } of processes.values()) child.kill("SIGCONT");
@@ -124,7 +147,7 @@ export async function startZoneCluster(options: {
     await rm(root, { recursive: true, force: true });
   };
   try {
-    await Promise.all(zoneIds.map(startNode));
+    await Promise.all(nodeIds.map(startNode));
     await waitForListening(router);
   } catch (error) {
     await stop();
@@ -132,6 +155,8 @@ export async function startZoneCluster(options: {
   }
   return {
     routerUrl: `http://127.0.0.1:${routerPort}`,
+    nodeIds,
+    zoneOf,
     nodeUrl: urlOf,
     kill: async (id) => stopProcess(processes.get(id)?.child, "SIGKILL"),
     freeze: (id) => void processes.get(id)?.child.kill("SIGSTOP"),
