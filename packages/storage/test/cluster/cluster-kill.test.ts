@@ -7,7 +7,6 @@
  */
 
 import {
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -16,11 +15,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCredentials, region } from "../support/targets.js";
-import { startTestCluster, type TestCluster } from "./cluster-processes.js";
+import { createStringKeyTable, pollUntil, startTestCluster, type TestCluster } from "./cluster-processes.js";
 
-/** Poll bounds: every wait in this file gives up after `maxPolls` × `pollIntervalMs`. */
-const pollIntervalMs = 25;
-const maxPolls = 1_200;
 const writers = 8;
 /** Each writer's bound on writes, however slow the machine. */
 const maxWritesPerWriter = 2_000;
@@ -29,15 +25,6 @@ const counterKey = "counter";
 
 let cluster: TestCluster;
 let client: DynamoDBClient;
-
-async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let poll = 0; poll < maxPolls; poll++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 async function consistentGet(key: string) {
   return (
@@ -69,14 +56,7 @@ describe("replicated store: every node SIGKILLed under writes", () => {
       credentials: defaultCredentials,
       maxAttempts: 1,
     });
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
+    await createStringKeyTable(client, table);
   }, 60_000);
 
   afterAll(async () => {

@@ -3,11 +3,13 @@
  * `dist/cluster/node-main.js` and a router from `dist/cluster/router-main.js`, each on a free loopback
  * port, so that a test can SIGKILL or restart one node. Also reads the router's admin view.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { findFreePort } from "../support/free-port.js";
 
 const nodeMain = fileURLToPath(new URL("../../dist/cluster/node-main.js", import.meta.url));
@@ -150,4 +152,33 @@ export async function startTestCluster(options: {
     },
     stop,
   };
+}
+
+/** Pause between probes of `pollUntil`, and probes before it gives up (30 s in all). */
+const pollIntervalMs = 25;
+const maxPolls = 1_200;
+
+/**
+ * Resolves with the first value `probe` returns other than undefined (a probe that throws counts as
+ * undefined: the cluster may be between leaders); fails after `maxPolls` probes.
+ */
+export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let poll = 0; poll < maxPolls; poll++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Creates `table` with a string partition key `pk` and no sort key, on demand capacity. */
+export async function createStringKeyTable(client: DynamoDBClient, table: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }

@@ -9,7 +9,6 @@
 import { spawnSync } from "node:child_process";
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -20,27 +19,17 @@ import { defaultCredentials, region } from "../support/targets.js";
 import {
   type AdminPartition,
   adminPartitions,
+  createStringKeyTable,
+  pollUntil,
   runProcess,
   startTestCluster,
   type TestCluster,
 } from "./cluster-processes.js";
 
-/** Poll bounds: every wait in this file gives up after `maxPolls` × `pollIntervalMs`. */
-const pollIntervalMs = 25;
-const maxPolls = 1_200;
 const table = "fault-table";
 
 let cluster: TestCluster;
 let client: DynamoDBClient;
-
-async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let poll = 0; poll < maxPolls; poll++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 function partition(view: AdminPartition[], id: string): AdminPartition {
   const found = view.find((entry) => entry.id === id);
@@ -72,14 +61,7 @@ beforeAll(async () => {
     const view = await adminPartitions(cluster.routerUrl);
     return view.every((entry) => entry.leader !== undefined) ? true : undefined;
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStringKeyTable(client, table);
 });
 
 afterAll(async () => {

@@ -8,10 +8,10 @@
  * must still take writes after a node of a second zone is killed too. A second cluster loses both
  * nodes of zone a: the replicas then go to the spares of the other zones.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCredentials, region } from "../support/targets.js";
-import { type AdminPartition, adminPartitions } from "./cluster-processes.js";
+import { type AdminPartition, adminPartitions, createStringKeyTable } from "./cluster-processes.js";
 import { startWriteLoad, unreadableWrites, writesMissingOnNode } from "./write-load.js";
 import { leadersAmong, nodeStatus, startZoneCluster, waitFor, type ZoneCluster } from "./zone-cluster.js";
 
@@ -88,14 +88,7 @@ async function startHealingCluster(): Promise<{ cluster: ZoneCluster; client: Dy
   await waitFor("a leader in every group", leaderTimeoutMs, async () =>
     (await leadersAmong(cluster, cluster.nodeIds)).size === groups ? true : undefined,
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStringKeyTable(client, table);
   return { cluster, client };
 }
 

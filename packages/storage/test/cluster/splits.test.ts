@@ -11,7 +11,6 @@
 import { fileURLToPath } from "node:url";
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteItemCommand,
   DynamoDBClient,
   QueryCommand,
@@ -21,7 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionKeyHash } from "../../src/cluster/group-map.js";
 import { defaultCredentials, region } from "../support/targets.js";
-import { adminPartitions, runProcess } from "./cluster-processes.js";
+import { adminPartitions, createStringKeyTable, runProcess } from "./cluster-processes.js";
 import { startWriteLoad, unreadableWrites, writesMissingOnNode } from "./write-load.js";
 import {
   hasCaughtUp,
@@ -69,14 +68,7 @@ beforeAll(async () => {
   await waitFor("a leader in both groups", leaderTimeoutMs, async () =>
     (await leadersAmong(cluster, zoneIds)).size === 2 ? true : undefined,
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStringKeyTable(client, table);
 }, 60_000);
 
 afterAll(async () => {

@@ -9,7 +9,6 @@
  */
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -20,27 +19,21 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionIndexOfKey } from "../../src/cluster/partition-groups.js";
 import { defaultCredentials, region } from "../support/targets.js";
-import { adminPartitions, startTestCluster, type TestCluster } from "./cluster-processes.js";
+import {
+  adminPartitions,
+  createStringKeyTable,
+  pollUntil,
+  startTestCluster,
+  type TestCluster,
+} from "./cluster-processes.js";
 
 const partitions = 4;
 const table = "txn-table";
-/** Poll bounds: every wait in this file gives up after `maxPolls` × `pollIntervalMs`. */
-const pollIntervalMs = 50;
-const maxPolls = 600;
 /** Attempts per transfer when it meets a conflict or a leader change. */
 const maxTransferAttempts = 50;
 
 let cluster: TestCluster;
 let client: DynamoDBClient;
-
-async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let poll = 0; poll < maxPolls; poll++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, pollIntervalMs));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 function groupOf(key: string): number {
   return partitionIndexOfKey({ partitionKey: { name: "pk", type: "S" } }, { pk: { S: key } }, partitions)!;
@@ -210,14 +203,7 @@ beforeAll(async () => {
     const view = await adminPartitions(cluster.routerUrl);
     return view.every((entry) => entry.leader !== undefined) ? true : undefined;
   });
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStringKeyTable(client, table);
 });
 
 afterAll(async () => {

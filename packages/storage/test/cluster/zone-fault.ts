@@ -4,8 +4,9 @@
  * zone whose node leads the most groups is made to fail. Prints how long it took until every group
  * had a leader in the other zones again and the latency before, during and after; asserts neither.
  */
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { defaultCredentials, region } from "../support/targets.js";
+import { createStringKeyTable } from "./cluster-processes.js";
 import { latencyByPhase, startWriteLoad, type WriteLoad } from "./write-load.js";
 import { leadersAmong, waitFor, type ZoneCluster, zoneIds } from "./zone-cluster.js";
 
@@ -38,14 +39,7 @@ export async function clientWithTable(cluster: ZoneCluster, table: string): Prom
   await waitFor("a leader in every group", leaderTimeoutMs, async () =>
     (await leadersAmong(cluster, zoneIds)).size === groups ? true : undefined,
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createStringKeyTable(client, table);
   return client;
 }
 
