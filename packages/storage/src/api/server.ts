@@ -3,7 +3,6 @@
  * and `GET /metrics`. Built on our own lean HTTP/1.1 layer (src/http/) rather than node:http or a
  * framework because every microsecond of this path is paid on every storage call of the platform.
  */
-import type { IncomingMessage } from "node:http";
 import { crc32 } from "node:zlib";
 import { StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
@@ -45,67 +44,6 @@ export interface StorageServer {
   port: number;
   engine: StorageEngine;
   close(drainTimeoutMs?: number): Promise<void>;
-}
-
-/** Raised by `readRequestBody` on a body larger than `maxRequestBytes`. */
-export class RequestTooLargeError extends Error {
-  readonly code = "REQUEST_TOO_LARGE";
-  override readonly name = "RequestTooLargeError";
-
-  constructor() {
-    super(`Request body exceeds ${maxRequestBytes} bytes.`);
-  }
-}
-
-/**
- * Collects a DynamoDB API request's body and calls `done` once: with the body, or with a
- * `RequestTooLargeError` for a body over `maxRequestBytes` (declared or sent), or with the stream's
- * error. A callback rather than a promise, so that a request is answered in the same tick as its body
- * ends.
- */
-function collectRequestBody(
-  request: IncomingMessage,
-  done: (error: Error | undefined, body: Buffer) => void,
-) {
-  const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > maxRequestBytes) {
-    done(new RequestTooLargeError(), emptyBody);
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let finished = false;
-  const finish = (error: Error | undefined, body: Buffer) => {
-    if (finished) return;
-    finished = true;
-    done(error, body);
-  };
-  const collect = (chunk: Buffer) => {
-    size += chunk.length;
-    if (size <= maxRequestBytes) {
-      chunks.push(chunk);
-      return;
-    }
-    // Stop keeping the body but leave the connection up, so the client can read the 413 first.
-    request.off("data", collect);
-    chunks.length = 0;
-    finish(new RequestTooLargeError(), emptyBody);
-  };
-  request.on("data", collect);
-  request.on("end", () => finish(undefined, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-  request.on("error", (error) => finish(error, emptyBody));
-}
-
-const emptyBody = Buffer.alloc(0);
-
-/**
- * Reads a DynamoDB API request's body, refusing one over `maxRequestBytes` (declared or sent) with a
- * `RequestTooLargeError`.
- */
-export function readRequestBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    collectRequestBody(request, (error, body) => (error ? reject(error) : resolve(body)));
-  });
 }
 
 function send(exchange: Exchange, status: number, body: string, requestId: string, contentType: string) {

@@ -12,17 +12,21 @@
  * breaks after the request was sent leaves the outcome unknown: the router retries only requests
  * whose repetition cannot change the result (reads, unconditional puts and deletes, batch writes),
  * and answers any other with a 500 the client may treat as DynamoDB's own InternalServerError.
+ *
+ * Clients are served by the lean HTTP/1.1 layer (src/http/), as by the single-node server: the router
+ * sits on the path of every storage call.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { Counter, Registry } from "prom-client";
 import { operations } from "../api/operations/index.js";
-import { RequestTooLargeError, readRequestBody } from "../api/server.js";
+import { maxRequestBytes } from "../api/server.js";
 import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "../api/sigv4.js";
 import type { KeySchema } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
+import type { HttpProtocolError } from "../http/errors.js";
+import { type Exchange, Http1Server } from "../http/http1-server.js";
+import type { ParsedRequest } from "../http/request-parser.js";
 import {
   currentGroups,
   type GroupRecord,
@@ -106,6 +110,10 @@ const maxControlResponseBytes = 16 * 1024 * 1024;
  * replicas without any request noticing, and the map says which nodes to prefer. Milliseconds.
  */
 const mapRefreshIntervalMs = 5_000;
+/** An idle client connection is closed after this long (above common client pools' idle timeouts). */
+const keepAliveTimeoutMs = 65_000;
+/** At close, time allowed for requests in flight to finish before their connections are cut. */
+const drainTimeoutMs = 5_000;
 /** BatchWriteItem's own bound: a larger batch goes unsplit, for the node to refuse. */
 const maxBatchWriteRequests = 25;
 
@@ -531,29 +539,22 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     return answer;
   }
 
-  function reply(
-    response: ServerResponse,
-    answer: NodeAnswer,
-    requestId: string,
-    contentType = jsonContentType,
-  ) {
-    const payload = Buffer.from(answer.body);
-    response.writeHead(answer.status, {
-      "content-type": contentType,
-      "content-length": payload.length,
-      "x-amzn-requestid": requestId,
-      "x-amz-crc32": String(crc32(payload)),
-    });
-    response.end(payload);
+  /** The header lines of every answer; Content-Length, Date and Connection are the server's. */
+  function headerLines(body: string, requestId: string, contentType: string): string {
+    return `content-type: ${contentType}\r\nx-amzn-requestid: ${requestId}\r\nx-amz-crc32: ${crc32(body)}\r\n`;
   }
 
-  async function handleApi(request: IncomingMessage, response: ServerResponse, requestId: string) {
+  function reply(exchange: Exchange, answer: NodeAnswer, requestId: string, contentType = jsonContentType) {
+    exchange.respond(answer.status, headerLines(answer.body, requestId, contentType), answer.body);
+  }
+
+  async function handleApi(request: ParsedRequest, exchange: Exchange, requestId: string) {
     let operation = "unknown";
     let answer: NodeAnswer;
     try {
-      const body = await readRequestBody(request);
-      verifier.verify(request.method ?? "POST", request.url ?? "/", request.headers, body);
-      const target = String(request.headers["x-amz-target"] ?? "");
+      const body = request.body;
+      verifier.verify(request.method, request.url, request.headers, body);
+      const target = request.headers["x-amz-target"] ?? "";
       const name = target.slice(targetPrefix.length);
       if (!target.startsWith(targetPrefix) || !Object.hasOwn(operations, name)) {
         throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
@@ -572,10 +573,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
       }
       answer = await route(operation, input as Record<string, unknown>, text);
     } catch (error) {
-      if (error instanceof RequestTooLargeError) {
-        response.setHeader("connection", "close");
-        answer = dynamoErrorAnswer(new DynamoError("RequestTooLarge", error.message, 413));
-      } else if (error instanceof DynamoError) {
+      if (error instanceof DynamoError) {
         answer = dynamoErrorAnswer(error);
       } else {
         process.stderr.write(
@@ -586,7 +584,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
     const outcome = answer.status === 200 ? "ok" : String(answer.status);
     requests.inc({ operation, outcome });
-    reply(response, answer, requestId);
+    reply(exchange, answer, requestId);
   }
 
   async function nodeStatuses(): Promise<Map<string, NodeStatus | undefined>> {
@@ -677,47 +675,53 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     };
   }
 
-  const server: Server = createServer((request, response) => {
+  function handle(request: ParsedRequest, exchange: Exchange) {
     const requestId = randomUUID();
-    if (request.method === "POST" && (request.url === "/" || request.url?.startsWith("/?"))) {
-      void handleApi(request, response, requestId);
+    const { method, url } = request;
+    if (method === "POST" && (url === "/" || url.startsWith("/?"))) {
+      void handleApi(request, exchange, requestId);
       return;
     }
     const json = (status: number, body: unknown) =>
-      reply(response, { status, body: JSON.stringify(body) }, requestId, "application/json");
-    if (request.method === "GET" && request.url === "/healthz") return json(200, { status: "ok" });
-    if (request.method === "GET" && request.url === "/admin/partitions") {
+      reply(exchange, { status, body: JSON.stringify(body) }, requestId, "application/json");
+    if (method === "GET" && url === "/healthz") return json(200, { status: "ok" });
+    if (method === "GET" && url === "/admin/partitions") {
       adminPartitions().then(
         (view) => json(200, view),
         (error) => json(500, { error: { code: "ADMIN_FAILED", message: String(error) } }),
       );
       return;
     }
-    if (request.method === "GET" && request.url === "/metrics") {
+    if (method === "GET" && url === "/metrics") {
       registry.metrics().then(
-        (text) => reply(response, { status: 200, body: text }, requestId, registry.contentType),
+        (text) => reply(exchange, { status: 200, body: text }, requestId, registry.contentType),
         (error) => json(500, { error: { code: "METRICS_FAILED", message: String(error) } }),
       );
       return;
     }
-    json(404, { error: { code: "NOT_FOUND", message: `No route for ${request.method} ${request.url}.` } });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
+    json(404, { error: { code: "NOT_FOUND", message: `No route for ${method} ${url}.` } });
+  }
+
+  /** A request the HTTP layer refuses: a body over the bound is DynamoDB's error, the rest plain HTTP ones. */
+  function refuse(error: HttpProtocolError) {
+    const requestId = randomUUID();
+    if (error.code === "REQUEST_TOO_LARGE") {
+      requests.inc({ operation: "unknown", outcome: String(error.status) });
+      const { body } = dynamoErrorAnswer(new DynamoError("RequestTooLarge", error.message, 413));
+      return { headerLines: headerLines(body, requestId, jsonContentType), body };
+    }
+    const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+    return { headerLines: headerLines(body, requestId, "application/json"), body };
+  }
+
+  const server = new Http1Server({ handle, refuse }, { maxBodyBytes: maxRequestBytes, keepAliveTimeoutMs });
+  const address = await server.listen(options.port, options.host ?? "127.0.0.1");
   const mapRefresh = setInterval(() => void refreshMap(), mapRefreshIntervalMs);
-  const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
     port: address.port,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const timer = setTimeout(() => server.closeAllConnections(), 5_000);
-      await closed;
-      clearTimeout(timer);
+      await server.close(drainTimeoutMs);
       for (const link of links.values()) clearInterval(link.livenessTimer);
       clearInterval(mapRefresh);
       forwardAgent.destroy();
