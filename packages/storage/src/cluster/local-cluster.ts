@@ -37,6 +37,8 @@ export interface LocalClusterOptions {
 
 /** Most zones the local topology starts. */
 export const maxLocalZones = 9;
+/** Free ports asked for per node before one is found that no other process of the cluster uses. */
+const maxPortAttempts = 10;
 /** Most storage nodes per zone the local topology starts. */
 export const maxLocalNodesPerZone = 9;
 /** Time a node may take to print that it listens. */
@@ -110,7 +112,16 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
   const zoneOf = (id: string) => `az-${id[0]}`;
   const nodeZones = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
   const peers = new Map<string, string>();
-  for (const id of ids) peers.set(id, `http://${options.host}:${await freePort(options.host)}`);
+  // A port just freed can be handed out again: never give a node the router's port or another node's.
+  const taken = new Set([options.port]);
+  for (const id of ids) {
+    let port = await freePort(options.host);
+    for (let attempt = 1; taken.has(port) && attempt < maxPortAttempts; attempt++) {
+      port = await freePort(options.host);
+    }
+    taken.add(port);
+    peers.set(id, `http://${options.host}:${port}`);
+  }
   const peerList = [...peers].map(([id, url]) => `${id}=${url}`).join(",");
   const children = ids.map((id) =>
     spawn(
