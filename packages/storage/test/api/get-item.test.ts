@@ -6,7 +6,7 @@
  */
 import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders } from "../support/sigv4.js";
+import { postSigned } from "../support/sigv4.js";
 import { createTable, hashTable, uniqueTableName } from "../support/tables.js";
 import { defaultCredentials, startTarget, type Target } from "../support/targets.js";
 
@@ -27,16 +27,7 @@ interface RawAnswer {
 
 async function post(operation: string, input: unknown): Promise<RawAnswer> {
   const body = JSON.stringify(input);
-  const response = await fetch(target.endpoint, {
-    method: "POST",
-    headers: signedHeaders({
-      endpoint: target.endpoint,
-      target: `DynamoDB_20120810.${operation}`,
-      body,
-      credentials: defaultCredentials,
-    }),
-    body,
-  });
+  const response = await postSigned(target.endpoint, operation, body, defaultCredentials);
   const bytes = Buffer.from(await response.arrayBuffer());
   expect(response.headers.get("x-amz-crc32")).toBe(String(crc32(bytes)));
   expect(response.headers.get("content-length")).toBe(String(bytes.length));

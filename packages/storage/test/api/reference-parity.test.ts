@@ -6,7 +6,7 @@
  * an overlap names, what UPDATED_NEW returns, when a Query page offers LastEvaluatedKey.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedHeaders } from "../support/sigv4.js";
+import { postSigned } from "../support/sigv4.js";
 import { createTable, hashRangeTable, hashTable, uniqueTableName } from "../support/tables.js";
 import { defaultCredentials, startTarget, type Target } from "../support/targets.js";
 
@@ -25,16 +25,7 @@ const ranged = uniqueTableName("parity-range");
 
 async function send(target: Target, operation: string, input: unknown): Promise<Answer> {
   const body = JSON.stringify(input);
-  const response = await fetch(target.endpoint, {
-    method: "POST",
-    headers: signedHeaders({
-      endpoint: target.endpoint,
-      target: `DynamoDB_20120810.${operation}`,
-      body,
-      credentials: defaultCredentials,
-    }),
-    body,
-  });
+  const response = await postSigned(target.endpoint, operation, body, defaultCredentials);
   const parsed = (await response.json()) as Record<string, unknown>;
   if (response.status === 200) return { status: 200, body: parsed };
   const { __type, message, Message, CancellationReasons, ...rest } = parsed;

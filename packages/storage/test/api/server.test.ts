@@ -10,7 +10,7 @@ import { crc32 } from "node:zlib";
 import { ListTablesCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxRequestBytes } from "../../src/api/server.js";
-import { signedHeaders } from "../support/sigv4.js";
+import { postSigned } from "../support/sigv4.js";
 import { createTable, hashTable, uniqueTableName } from "../support/tables.js";
 import { defaultCredentials, startTarget, type Target } from "../support/targets.js";
 
@@ -31,16 +31,7 @@ afterAll(async () => {
 });
 
 async function post(operation: string, body: string): Promise<Response> {
-  return fetch(target.endpoint, {
-    method: "POST",
-    headers: signedHeaders({
-      endpoint: target.endpoint,
-      target: `DynamoDB_20120810.${operation}`,
-      body,
-      credentials: defaultCredentials,
-    }),
-    body,
-  });
+  return postSigned(target.endpoint, operation, body, defaultCredentials);
 }
 
 async function bodyWithChecksum(response: Response): Promise<Buffer> {

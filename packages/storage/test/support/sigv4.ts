@@ -58,3 +58,17 @@ export function signedHeaders(input: SignedRequestInput): Record<string, string>
     authorization: `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`,
   };
 }
+
+/** POSTs `body` to `endpoint` as DynamoDB's `operation` (e.g. "GetItem"), signed with `credentials`. */
+export function postSigned(
+  endpoint: string,
+  operation: string,
+  body: string,
+  credentials: SignedRequestInput["credentials"],
+): Promise<Response> {
+  return fetch(endpoint, {
+    method: "POST",
+    headers: signedHeaders({ endpoint, target: `DynamoDB_20120810.${operation}`, body, credentials }),
+    body,
+  });
+}
