@@ -17,7 +17,7 @@ import {
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { partitionIndexOfKey } from "../../src/cluster/partition-groups.js";
+import { groupOfHash, initialGroupMap, partitionKeyHash } from "../../src/cluster/group-map.js";
 import { defaultCredentials, region } from "../support/targets.js";
 import {
   adminPartitions,
@@ -35,8 +35,12 @@ const maxTransferAttempts = 50;
 let cluster: TestCluster;
 let client: DynamoDBClient;
 
+/** The initial groups of a cluster started with `partitions` (no split happens in these tests). */
+const initialGroups = initialGroupMap(partitions, []);
+
 function groupOf(key: string): number {
-  return partitionIndexOfKey({ partitionKey: { name: "pk", type: "S" } }, { pk: { S: key } }, partitions)!;
+  const hash = partitionKeyHash({ partitionKey: { name: "pk", type: "S" } }, { pk: { S: key } })!;
+  return initialGroups.indexOf(groupOfHash(initialGroups, hash)!);
 }
 
 /** `count` keys with `prefix`, spread so that every group gets at least one when count ≥ partitions. */
