@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 /**
- * Where our store spends its CPU on one operation: starts `packages/storage/dist/main.js` under
- * `node --cpu-prof`, loads the benchmark's dataset, replays pre-signed requests with wrk (the same
- * workload and pinning as run.mjs), stops the server and prints the functions with the most self time.
- * The full `.cpuprofile` stays under bench/results/ for Chrome DevTools or speedscope.
+ * Where our store spends its CPU on one operation: starts the store (one node, or the three-zone
+ * cluster: the router and its storage nodes) with every process under `node --cpu-prof`, loads the
+ * benchmark's dataset, replays pre-signed requests with wrk (the same workload and pinning as
+ * run.mjs), stops the store and prints, per process, its share of the CPU and the functions with the
+ * most self time. The full `.cpuprofile` files stay under bench/results/ for Chrome DevTools or
+ * speedscope.
  *
- *   node bench/storage/profile.mjs --operation get [--duration-seconds 5] [--top 40]
+ *   node bench/storage/profile.mjs --operation get [--target hakobune-3az] [--duration-seconds 5] [--top 40]
  */
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { prepareDataset } from "./dataset.mjs";
 import { measureWrk } from "./measure.mjs";
 import { benchCredentials } from "./sdk-client.mjs";
-import { findFreePort, pinnedCommand, stopProcess, waitUntilReady } from "./servers.mjs";
+import { startTarget } from "./servers.mjs";
 import { operationNames } from "./workload.mjs";
 
 /** Upper bound on --duration-seconds. */
@@ -26,13 +27,15 @@ const maxTopFunctions = 500;
 /** Pre-signed requests replayed round-robin, as in a full benchmark run. */
 const presignedCount = 1_000;
 
-const hakobuneMain = fileURLToPath(new URL("../../packages/storage/dist/main.js", import.meta.url));
+/** Targets that can be profiled: ours. */
+const profiledTargets = ["hakobune", "hakobune-3az"];
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 
 function parseOptions() {
   const { values } = parseArgs({
     options: {
       operation: { type: "string", default: "get" },
+      target: { type: "string", default: "hakobune" },
       "duration-seconds": { type: "string", default: "5" },
       top: { type: "string", default: "40" },
     },
@@ -43,13 +46,16 @@ function parseOptions() {
   if (!operationNames.includes(values.operation)) {
     throw new Error(`--operation is one of ${operationNames.join(", ")}`);
   }
+  if (!profiledTargets.includes(values.target)) {
+    throw new Error(`--target is one of ${profiledTargets.join(", ")}`);
+  }
   if (!Number.isInteger(durationSeconds) || durationSeconds < 1 || durationSeconds > maxDurationSeconds) {
     throw new Error(`--duration-seconds takes a whole number from 1 to ${maxDurationSeconds}`);
   }
   if (!Number.isInteger(top) || top < 1 || top > maxTopFunctions) {
     throw new Error(`--top takes a whole number from 1 to ${maxTopFunctions}`);
   }
-  return { operation: values.operation, durationSeconds, top };
+  return { operation: values.operation, target: values.target, durationSeconds, top };
 }
 
 /**
@@ -65,7 +71,7 @@ function selfTimes(profile, windowSeconds) {
   let total = 0;
   profile.samples.forEach((id, index) => {
     timestamp += profile.timeDeltas[index];
-    if (timestamp < windowStart) return;
+    if (timestamp < windowStart || byId.get(id).callFrame.functionName === "(idle)") return;
     hits.set(id, (hits.get(id) ?? 0) + 1);
     total++;
   });
@@ -79,42 +85,67 @@ function selfTimes(profile, windowSeconds) {
   return [...perFunction].sort((a, b) => b[1] - a[1]).map(([label, count]) => [label, count / total]);
 }
 
+/** Busy (not idle) samples of a profile taken in its last `windowSeconds`. */
+function samplesInWindow(profile, windowSeconds) {
+  const idle = new Set(
+    profile.nodes.filter((node) => node.callFrame.functionName === "(idle)").map((node) => node.id),
+  );
+  const windowStart = profile.endTime - windowSeconds * 1e6;
+  let timestamp = profile.startTime;
+  let count = 0;
+  profile.samples.forEach((id, index) => {
+    timestamp += profile.timeDeltas[index];
+    if (timestamp >= windowStart && !idle.has(id)) count++;
+  });
+  return count;
+}
+
 async function main() {
   const options = parseOptions();
   const pinned = availableParallelism() >= 2;
-  const port = await findFreePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const dataDir = await mkdtemp(join(tmpdir(), "bench-storage-profile-"));
-  const profileDir = join(resultsDir, `profile-${options.operation}-${Date.now()}`);
+  const profileDir = join(resultsDir, `profile-${options.target}-${options.operation}-${Date.now()}`);
   await mkdir(profileDir, { recursive: true });
-  const serverArgs = [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, hakobuneMain];
-  serverArgs.push("--port", String(port), "--data-dir", dataDir);
-  const [command, args] = pinnedCommand(pinned ? "0" : undefined, process.execPath, serverArgs);
-  const child = spawn(command, args, { stdio: ["ignore", "ignore", "inherit"] });
+  const target = await startTarget(options.target, {
+    serverCores: pinned ? "0" : undefined,
+    credentials: benchCredentials,
+    environment: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` },
+  });
   try {
-    await waitUntilReady(endpoint, child, benchCredentials);
-    await prepareDataset(endpoint, benchCredentials);
+    await prepareDataset(target.endpoint, benchCredentials);
     const timing = { presignedCount, wrkDurationSeconds: options.durationSeconds };
-    const result = await measureWrk({ endpoint, pid: child.pid }, options.operation, {
-      timing,
+    const result = await measureWrk(target, options.operation, {
+      timing: { ...timing, wrkWarmupSeconds: 1 },
       credentials: benchCredentials,
       clientCores: pinned ? "1" : undefined,
     });
     if (result instanceof Error) throw result;
     process.stdout.write(
-      `${options.operation}: ${Math.round(result.opsPerSecond)} ops/s, ${result.cpuMicrosPerOp.toFixed(1)} CPU µs/op\n`,
+      `${options.target} ${options.operation}: ${Math.round(result.opsPerSecond)} ops/s, ${result.cpuMicrosPerOp.toFixed(1)} CPU µs/op\n`,
     );
   } finally {
-    await stopProcess(child);
-    await rm(dataDir, { recursive: true, force: true });
+    await target.stop();
   }
-  const [file] = (await readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
-  if (file === undefined) throw new Error(`the server wrote no profile into ${profileDir}`);
-  const profile = JSON.parse(await readFile(join(profileDir, file), "utf8"));
-  for (const [label, share] of selfTimes(profile, options.durationSeconds).slice(0, options.top)) {
-    process.stdout.write(`${(share * 100).toFixed(1).padStart(5)}%  ${label}\n`);
+  const files = (await readdir(profileDir)).filter((name) => name.endsWith(".cpuprofile"));
+  if (files.length === 0) throw new Error(`the store wrote no profile into ${profileDir}`);
+  const profiles = await Promise.all(
+    files.map(async (file) => {
+      const profile = JSON.parse(await readFile(join(profileDir, file), "utf8"));
+      // CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile
+      const pid = Number(file.split(".")[3]);
+      return { file, pid, profile, samples: samplesInWindow(profile, options.durationSeconds) };
+    }),
+  );
+  const allSamples = profiles.reduce((sum, { samples }) => sum + samples, 0);
+  for (const { file, pid, profile, samples } of profiles.sort((a, b) => b.samples - a.samples)) {
+    const role = pid === target.pid ? "the server" : "a child";
+    process.stdout.write(
+      `\n${role} (pid ${pid}): ${((samples / allSamples) * 100).toFixed(1)}% of the busy samples\n`,
+    );
+    for (const [label, share] of selfTimes(profile, options.durationSeconds).slice(0, options.top)) {
+      process.stdout.write(`${(share * 100).toFixed(1).padStart(5)}%  ${label}\n`);
+    }
+    process.stdout.write(`profile: ${join(profileDir, file)}\n`);
   }
-  process.stdout.write(`profile: ${join(profileDir, file)}\n`);
 }
 
 await main();

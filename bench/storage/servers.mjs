@@ -103,17 +103,18 @@ function environmentWithoutStorageSettings() {
 
 /**
  * Starts target `name` pinned to `serverCores` and resolves once it answers ListTables through the SDK.
+ * `environment` adds variables to the server's environment (inherited by the processes it starts).
  * The result's `pid` is the server's own process (taskset execs it): its CPU time, with that of every
  * process it started (the replicated target's storage nodes), is what is measured.
  */
-export async function startTarget(name, { serverCores, credentials }) {
+export async function startTarget(name, { serverCores, credentials, environment = {} }) {
   const port = await findFreePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const dataDir = await mkdtemp(join(tmpdir(), `bench-storage-${name}-`));
   const [command, args] = pinnedCommand(serverCores, process.execPath, targetArguments(name, port, dataDir));
   const child = spawn(command, args, {
     stdio: ["ignore", "pipe", "pipe"],
-    env: environmentWithoutStorageSettings(),
+    env: { ...environmentWithoutStorageSettings(), ...environment },
   });
   let output = "";
   const capture = (chunk) => {

@@ -5,24 +5,17 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findFreePort as freePort } from "../../../../test/support/free-port.js";
 
 const storageMain = fileURLToPath(new URL("../../../storage/dist/main.js", import.meta.url));
 const authMain = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 /** Longest wait for a process to print that it listens. */
 const startTimeoutMs = 30_000;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+export { freePort };
 
 export interface StartedProcess {
   child?: ChildProcess;

@@ -4,8 +4,8 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { findFreePort as freePort } from "../../../../test/support/free-port.js";
 
 export const CLI_MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url));
 
@@ -15,19 +15,8 @@ export function assertBuilt(): void {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing; run "tsc -b" before these tests.`);
 }
 
-/** A port nothing listens on right now, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
+/** A port nothing listens on right now (see test/support/free-port.ts). */
+export { freePort };
 
 /** A running `hakobune` process whose stdout and stderr are collected. */
 export class CliProcess {

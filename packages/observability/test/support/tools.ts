@@ -4,9 +4,9 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { findFreePort as freePort } from "../../../../test/support/free-port.js";
 
 /** Longest a promtool or amtool run may take, in milliseconds. */
 export const toolTimeoutMs = 30_000;
@@ -44,14 +44,4 @@ export async function temporaryDirectory(prefix: string): Promise<{ dir: string;
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (for binaries that cannot be given port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };

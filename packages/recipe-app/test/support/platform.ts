@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findFreePort as freePort } from "../../../../test/support/free-port.js";
 
 const packages = new URL("../../../", import.meta.url);
 const storageMain = fileURLToPath(new URL("storage/dist/main.js", packages));
@@ -112,14 +112,7 @@ async function stopAll(children: Child[]): Promise<void> {
   for (const child of [...children].reverse()) await child.stop();
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+export { freePort };
 
 async function startChild(
   args: string[],

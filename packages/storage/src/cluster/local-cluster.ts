@@ -39,8 +39,15 @@ export interface LocalClusterOptions {
 export const maxLocalZones = 9;
 /** Free ports asked for per node before one is found that no other process of the cluster uses. */
 const maxPortAttempts = 10;
+/**
+ * Starts of the whole set of nodes tried when one of them finds its port taken: a port is picked free
+ * and then bound by the child, and another program of the machine can bind it in between.
+ */
+const maxStartAttempts = 5;
 /** Most storage nodes per zone the local topology starts. */
 export const maxLocalNodesPerZone = 9;
+/** Bytes of a starting node's error output kept to explain why it stopped. */
+const maxKeptErrorBytes = 16_384;
 /** Time a node may take to print that it listens. */
 const nodeStartTimeoutMs = 30_000;
 /** Time a node may take to stop after SIGTERM before it is killed. */
@@ -59,6 +66,9 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
+/** A node could not listen: the port picked free for it was bound by another program first. */
+class PortTakenError extends Error {}
+
 function waitForListening(child: ChildProcess, id: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
@@ -74,9 +84,18 @@ function waitForListening(child: ChildProcess, id: string): Promise<void> {
         resolve();
       }
     });
+    let errors = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      errors = (errors + chunk.toString("utf8")).slice(-maxKeptErrorBytes);
+    });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`storage node ${id} exited with code ${code}:\n${output}`));
+      if (errors.includes("EADDRINUSE")) {
+        reject(new PortTakenError(`storage node ${id} found its port taken`));
+        return;
+      }
+      reject(new Error(`storage node ${id} exited with code ${code}:\n${output}${errors}`));
     });
   });
 }
@@ -110,51 +129,69 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
       : Array.from({ length: nodesPerZone }, (_, index) => `${letter}${index + 1}`),
   );
   const zoneOf = (id: string) => `az-${id[0]}`;
-  const nodeZones = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
-  const peers = new Map<string, string>();
-  // A port just freed can be handed out again: never give a node the router's port or another node's.
-  const taken = new Set([options.port]);
-  for (const id of ids) {
-    let port = await freePort(options.host);
-    for (let attempt = 1; taken.has(port) && attempt < maxPortAttempts; attempt++) {
-      port = await freePort(options.host);
+  const spawnNodes = async (): Promise<{ peers: Map<string, string>; children: ChildProcess[] }> => {
+    const nodeZones = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
+    const peers = new Map<string, string>();
+    // A port just freed can be handed out again: never give a node the router's port or another node's.
+    const taken = new Set([options.port]);
+    for (const id of ids) {
+      let port = await freePort(options.host);
+      for (let attempt = 1; taken.has(port) && attempt < maxPortAttempts; attempt++) {
+        port = await freePort(options.host);
+      }
+      taken.add(port);
+      peers.set(id, `http://${options.host}:${port}`);
     }
-    taken.add(port);
-    peers.set(id, `http://${options.host}:${port}`);
+    const peerList = [...peers].map(([id, url]) => `${id}=${url}`).join(",");
+    const children = ids.map((id) =>
+      spawn(
+        process.execPath,
+        [
+          nodeMain,
+          "--node-id",
+          id,
+          "--zone",
+          zoneOf(id),
+          "--node-zones",
+          nodeZones,
+          "--port",
+          new URL(peers.get(id)!).port,
+          "--host",
+          options.host,
+          "--data-dir",
+          join(options.dataDir, `node-${id}`),
+          "--peers",
+          peerList,
+          "--partitions",
+          String(options.partitions ?? defaultPartitions),
+          ...(options.splitBytes !== undefined ? ["--split-bytes", String(options.splitBytes)] : []),
+          ...(options.replaceAfterMs !== undefined
+            ? ["--replace-after-ms", String(options.replaceAfterMs)]
+            : []),
+        ],
+        { stdio: ["ignore", "pipe", "pipe"] },
+      ),
+    );
+    try {
+      await Promise.all(children.map((child, index) => waitForListening(child, ids[index]!)));
+    } catch (error) {
+      await Promise.all(children.map(stopChild));
+      throw error;
+    }
+    return { peers, children };
+  };
+  let started: Awaited<ReturnType<typeof spawnNodes>> | undefined;
+  for (let attempt = 1; started === undefined; attempt++) {
+    try {
+      started = await spawnNodes();
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= maxStartAttempts) throw error;
+      process.stderr.write(`${error.message}; starting the storage nodes again on other ports\n`);
+    }
   }
-  const peerList = [...peers].map(([id, url]) => `${id}=${url}`).join(",");
-  const children = ids.map((id) =>
-    spawn(
-      process.execPath,
-      [
-        nodeMain,
-        "--node-id",
-        id,
-        "--zone",
-        zoneOf(id),
-        "--node-zones",
-        nodeZones,
-        "--port",
-        new URL(peers.get(id)!).port,
-        "--host",
-        options.host,
-        "--data-dir",
-        join(options.dataDir, `node-${id}`),
-        "--peers",
-        peerList,
-        "--partitions",
-        String(options.partitions ?? defaultPartitions),
-        ...(options.splitBytes !== undefined ? ["--split-bytes", String(options.splitBytes)] : []),
-        ...(options.replaceAfterMs !== undefined
-          ? ["--replace-after-ms", String(options.replaceAfterMs)]
-          : []),
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    ),
-  );
+  const { peers, children } = started;
   let router: Awaited<ReturnType<typeof startRouter>> | undefined;
   try {
-    await Promise.all(children.map((child, index) => waitForListening(child, ids[index]!)));
     router = await startRouter({
       port: options.port,
       host: options.host,

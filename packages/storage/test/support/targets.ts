@@ -65,7 +65,25 @@ export function createClient(endpoint: string, options: ClientOptions = {}): Dyn
   });
 }
 
+/**
+ * Starts tried when the target finds its port taken: the port is picked free and then bound by the
+ * child, and another test's process can bind it in between.
+ */
+const maxStartAttempts = 5;
+
 export async function startTarget(kind: TargetKind = selectedTargetKind()): Promise<Target> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTargetOnce(kind);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= maxStartAttempts) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startTargetOnce(kind: TargetKind): Promise<Target> {
   const port = await findFreePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let dataDir: string | undefined;
@@ -108,7 +126,8 @@ export async function startTarget(kind: TargetKind = selectedTargetKind()): Prom
     await waitUntilReady(kind, endpoint, client, child);
   } catch (error) {
     await stop();
-    throw new Error(`${kind} did not start on ${endpoint}: ${(error as Error).message}\n${output()}`);
+    const message = `${kind} did not start on ${endpoint}: ${(error as Error).message}\n${output()}`;
+    throw output().includes("EADDRINUSE") ? new PortTakenError(message) : new Error(message);
   }
   return { kind, endpoint, client, doc, stop };
 }
