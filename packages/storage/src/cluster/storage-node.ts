@@ -18,8 +18,6 @@
  *
  * The internal API trusts its callers: bind it to a private network (see README.md).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Counter } from "prom-client";
@@ -28,6 +26,9 @@ import { type OperationName, operations } from "../api/operations/index.js";
 import { SerializedOutput } from "../api/serialized-output.js";
 import { type ItemStore, locateItem, StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
+import type { HttpProtocolError } from "../http/errors.js";
+import { type Exchange, Http1Server } from "../http/http1-server.js";
+import type { ParsedRequest } from "../http/request-parser.js";
 import { type ConfigChange, RaftNode, type RaftStatus, type RaftStorageState } from "../replication/index.js";
 import type { Item } from "../values/types.js";
 import { encodeCommand } from "./commands.js";
@@ -156,6 +157,8 @@ const splitStartIndex = 1;
 const splitStartTerm = 1;
 /** Largest internal request body: a snapshot of a partition travels in one Raft message. */
 export const maxInternalBodyBytes = 256 * 1024 * 1024;
+/** An idle connection to the internal API is closed after this long. Milliseconds. */
+const internalKeepAliveTimeoutMs = 65_000;
 /** Largest DynamoDB request body, as the single-node server. */
 const maxDynamoBodyBytes = 16 * 1024 * 1024;
 const errorTypePrefix = "com.amazonaws.dynamodb.v20120810#";
@@ -202,28 +205,37 @@ const catalogReads = new Set(["DescribeTable", "ListTables"]);
 
 class BodyTooLargeError extends Error {}
 
-function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        request.destroy();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
+/** The body of `request`, refused when it is larger than this route takes. */
+function readBody(request: ParsedRequest, maxBytes: number): Buffer {
+  if (request.body.length > maxBytes) throw new BodyTooLargeError();
+  return request.body;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = Buffer.from(body instanceof SerializedOutput ? body.json : JSON.stringify(body));
-  response.writeHead(status, { "content-type": "application/json", "content-length": payload.length });
-  response.end(payload);
+const jsonHeaderLines = "content-type: application/json\r\n";
+
+/** Answers with `body` as JSON (a `SerializedOutput` is already JSON text). */
+function sendJson(response: Exchange, status: number, body: unknown): void {
+  response.respond(
+    status,
+    jsonHeaderLines,
+    body instanceof SerializedOutput ? body.json : JSON.stringify(body),
+  );
+}
+
+/** An exchange answered at most once: a handler's error after its answer is not sent as a second one. */
+class OnceExchange implements Exchange {
+  readonly #exchange: Exchange;
+  answered = false;
+
+  constructor(exchange: Exchange) {
+    this.#exchange = exchange;
+  }
+
+  respond(status: number, headerLines: string, body: string): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.#exchange.respond(status, headerLines, body);
+  }
 }
 
 /**
@@ -310,7 +322,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   const readIndexAgent = new NodeConnections({ maxConnectionsPerNode: maxReadIndexConnectionsPerPeer });
   const peerAddresses = new Map([...others].map(([id, url]) => [id, nodeAddress(url)]));
   const metrics = new StorageMetrics(engine);
-  let server: Server | undefined;
+  let server: Http1Server | undefined;
 
   const onFatal = (error: unknown) => {
     process.stderr.write(
@@ -721,7 +733,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     }
   }
 
-  async function handleDynamo(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handleDynamo(request: ParsedRequest, response: Exchange): Promise<void> {
     const startedAt = process.hrtime.bigint();
     const operation = String(request.headers["x-amz-target"] ?? "");
     let table = "";
@@ -730,7 +742,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       if (!Object.hasOwn(operations, operation)) {
         throw new DynamoError("UnknownOperationException", "An unknown operation was requested.");
       }
-      const body = await readBody(request, maxDynamoBodyBytes);
+      const body = readBody(request, maxDynamoBodyBytes);
       const input = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
       if (typeof input.TableName === "string") table = input.TableName;
       const validateOnly = request.headers[validateOnlyHeader] === "1";
@@ -768,8 +780,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     }
   }
 
-  async function handleReadIndex(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const { group } = JSON.parse((await readBody(request, 4096)).toString("utf8")) as { group?: string };
+  async function handleReadIndex(request: ParsedRequest, response: Exchange): Promise<void> {
+    const { group } = JSON.parse(readBody(request, 4096).toString("utf8")) as { group?: string };
     const replica = group === undefined ? undefined : groupReplica(group);
     if (!replica) return sendJson(response, 404, { code: "NO_SUCH_GROUP", message: `no group ${group}` });
     try {
@@ -783,12 +795,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   /** `POST /cluster/txn/<call>`: a coordinator's call on this node as a group's leader. */
   async function handleTransactionCall(
     name: TransactionCallName,
-    request: IncomingMessage,
-    response: ServerResponse,
+    request: ParsedRequest,
+    response: Exchange,
   ): Promise<void> {
-    const body = withGroupNames(
-      JSON.parse((await readBody(request, maxDynamoBodyBytes)).toString("utf8")),
-    ) as never;
+    const body = withGroupNames(JSON.parse(readBody(request, maxDynamoBodyBytes).toString("utf8"))) as never;
     try {
       const call = participant[name] as (request: never) => Promise<unknown>;
       sendJson(response, 200, (await call.call(participant, body)) ?? {});
@@ -837,8 +847,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
    * they are sent — an append's reply leaves only after the entries are on disk — so that they need no
    * request of their own; 204 when there are none.
    */
-  async function handleRaft(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const batch = decodeBatch((await readBody(request, maxInternalBodyBytes)).toString("utf8"));
+  async function handleRaft(request: ParsedRequest, response: Exchange): Promise<void> {
+    const batch = decodeBatch(readBody(request, maxInternalBodyBytes).toString("utf8"));
     const stepped = stepBatch(batch);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -850,12 +860,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     clearTimeout(timer);
     const replies = transport.takeQueued(batch.from);
     if (replies.length === 0) {
-      response.writeHead(204).end();
+      response.respond(204, "", "");
       return;
     }
-    const payload = Buffer.from(encodeBatch({ from: options.nodeId, messages: replies }));
-    response.writeHead(200, { "content-type": "application/json", "content-length": payload.length });
-    response.end(payload);
+    response.respond(200, jsonHeaderLines, encodeBatch({ from: options.nodeId, messages: replies }));
   }
 
   function status(): NodeStatus {
@@ -887,8 +895,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
    * log or snapshot tells it the configuration. Recorded among the hosted groups first, so a restart
    * keeps it. Idempotent.
    */
-  async function handleJoin(group: string, request: IncomingMessage, response: ServerResponse) {
-    const { record } = JSON.parse((await readBody(request, 65_536)).toString("utf8")) as {
+  async function handleJoin(group: string, request: ParsedRequest, response: Exchange) {
+    const { record } = JSON.parse(readBody(request, 65_536).toString("utf8")) as {
       record?: GroupRecord;
     };
     if (group === metaGroup) {
@@ -928,7 +936,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
    * longer holds (healing replaced this node while it was gone): stops it, stops hosting it, and
    * deletes its items from the engine. Only the metadata leader asks, once the removal is committed.
    */
-  async function handleLeave(group: string, response: ServerResponse) {
+  async function handleLeave(group: string, response: Exchange) {
     if (group === metaGroup) {
       // The catalog stays (it is every node's, and a spare's is refreshed when it joins again).
       hostsMeta = false;
@@ -966,8 +974,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   }
 
   /** `POST /cluster/groups/<group>/config`: one membership change, on the group's leader. */
-  async function handleConfigChange(group: string, request: IncomingMessage, response: ServerResponse) {
-    const change = JSON.parse((await readBody(request, 4096)).toString("utf8")) as ConfigChange;
+  async function handleConfigChange(group: string, request: ParsedRequest, response: Exchange) {
+    const change = JSON.parse(readBody(request, 4096).toString("utf8")) as ConfigChange;
     const node = raftNodes.get(group);
     if (node === undefined || (group === metaGroup && !hostsMeta)) {
       return sendJson(response, 404, { code: "NO_SUCH_GROUP", message: `no group ${group}` });
@@ -978,9 +986,10 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     sendJson(response, 200, result);
   }
 
-  server = createServer((request, response) => {
+  function handle(request: ParsedRequest, exchange: Exchange): void {
+    const response = new OnceExchange(exchange);
     const route = `${request.method} ${request.url}`;
-    const handle = async () => {
+    const run = async () => {
       if (route === `POST ${raftMessagesPath}`) return handleRaft(request, response);
       if (route === "POST /cluster/dynamodb") return handleDynamo(request, response);
       if (route === "POST /cluster/read-index") return handleReadIndex(request, response);
@@ -1005,22 +1014,28 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       if (route === "GET /healthz") return sendJson(response, 200, { status: "ok" });
       if (route === "GET /metrics") {
         const text = await metrics.render();
-        response.writeHead(200, { "content-type": metrics.contentType }).end(text);
+        response.respond(200, `content-type: ${metrics.contentType}\r\n`, text);
         return;
       }
       sendJson(response, 404, { error: { code: "NOT_FOUND", message: `No route for ${route}.` } });
     };
-    handle().catch((error: unknown) => {
-      if (response.headersSent) return;
+    run().catch((error: unknown) => {
       const status = error instanceof BodyTooLargeError ? 413 : 400;
       sendJson(response, status, { error: { code: "BAD_REQUEST", message: String(error) } });
     });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server!.once("error", reject);
-    server!.listen(options.port, options.host ?? "127.0.0.1", () => resolve());
-  });
+  }
+
+  /** A request the HTTP layer refuses (malformed, too large, too slow): the connection closes after. */
+  function refuse(error: HttpProtocolError) {
+    const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+    return { headerLines: jsonHeaderLines, body };
+  }
+
+  server = new Http1Server(
+    { handle, refuse },
+    { maxBodyBytes: maxInternalBodyBytes, keepAliveTimeoutMs: internalKeepAliveTimeoutMs },
+  );
+  const address = await server.listen(options.port, options.host ?? "127.0.0.1");
   const tickMs = options.tickMs ?? defaultTickMs;
   const ticker = setInterval(() => {
     for (const replica of allReplicas()) {
@@ -1055,7 +1070,6 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     log: (fields) => process.stderr.write(`${JSON.stringify({ node: options.nodeId, ...fields })}\n`),
   });
   const healingChecks = setInterval(() => void healer.check(Date.now()), healingCheckIntervalMs);
-  const address = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,
     port: address.port,
@@ -1069,9 +1083,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       transport.close();
       readIndexAgent.destroy();
       calls.close();
-      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-      server!.closeAllConnections();
-      await closed;
+      // Requests still open wait on replicas closed above: cut them rather than drain.
+      await server!.close(0);
       await engine.close();
       await disk.close();
     },
