@@ -1,8 +1,8 @@
 /**
  * The HTTP/1.1 client of node-to-node calls: `requestNode` sends one request over a `NodeConnections`
  * pool of kept-alive sockets and reads the answer with a parser of its own. The callers are the
- * router and the storage nodes, and the server is always a storage node's `node:http` listener, so
- * the client needs only what that server sends (a status line, headers, a body sized by
+ * router and the storage nodes, and the server is always a storage node's internal API (on the
+ * store's own HTTP/1.1 server), so the client needs only what that server sends (a status line, headers, a body sized by
  * `content-length`, by chunks, or by the end of the connection) — and it skips the per-request
  * machinery of `node:http`'s client (outgoing and incoming message streams, header validation, agent
  * events), which cost a router several times the CPU of its own work per forwarded request. Bounded by
