@@ -35,6 +35,7 @@ import {
   mergeGroupRecords,
   partitionKeyHash,
 } from "./group-map.js";
+import { RpcConnections } from "./node-rpc.js";
 import { metaGroup } from "./partition-groups.js";
 import { zonesOfNodes } from "./placement.js";
 import { type NodeStatus, readYourWritesHeader, validateOnlyHeader } from "./storage-node.js";
@@ -93,11 +94,6 @@ const jsonContentType = "application/x-amz-json-1.0";
 const noLeaderBackoffMs = 50;
 /** Time allowed for one node to answer a status request of the admin view. */
 const statusTimeoutMs = 1_000;
-/**
- * Connections to one node for forwarded requests: beyond it, requests wait in the pool for a free
- * connection (watched by the node's liveness check all the same).
- */
-const maxConnectionsPerNode = 256;
 /**
  * Connections to one node for status, catalog and liveness requests, apart from forwarded ones so that
  * a liveness check never waits behind the requests it watches.
@@ -165,7 +161,12 @@ function isRepeatable(operation: string, input: Record<string, unknown>): boolea
 /** Whether a failed node request certainly never reached the node. */
 function neverSent(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
-  return code === "ECONNREFUSED" || code === "EHOSTUNREACH" || code === "ENETUNREACH";
+  return (
+    code === "ECONNREFUSED" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENETUNREACH" ||
+    code === "NODE_CLIENT_BUSY"
+  );
 }
 
 export async function startRouter(options: RouterOptions): Promise<Router> {
@@ -187,7 +188,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   let fullNodes: readonly string[] = nodeIds;
   const zones = zonesOfNodes(nodeIds, options.nodeZones);
   let roundRobin = 0;
-  const forwardAgent = new NodeConnections({ maxConnectionsPerNode });
+  // Forwarded requests share one multiplexed connection per node (see node-rpc.ts).
+  const forwardAgent = new RpcConnections();
   const controlAgent = new NodeConnections({ maxConnectionsPerNode: maxControlConnectionsPerNode });
   const links = new Map<string, NodeLink>(
     nodeIds.map((node) => [
@@ -352,7 +354,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     body: string,
   ): Promise<NodeAnswer> {
     const link = links.get(node)!;
-    const request = requestNode(forwardAgent, link.address, {
+    const request = forwardAgent.request(link.address, {
       method: "POST",
       path: "/cluster/dynamodb",
       headers,

@@ -53,6 +53,7 @@ import {
 import { alignEnginePartitions, groupSizeBytes } from "./group-sizes.js";
 import { Healer, healingCheckIntervalMs } from "./healing.js";
 import { HostedGroups } from "./hosted-groups.js";
+import { rpcPreface, serveRpcConnection } from "./node-rpc.js";
 import { maxPartitionGroups, metaGroup } from "./partition-groups.js";
 import { initialReplicas, zonesOfNodes } from "./placement.js";
 import { RaftDisk } from "./raft-disk.js";
@@ -1033,7 +1034,11 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
 
   server = new Http1Server(
     { handle, refuse },
-    { maxBodyBytes: maxInternalBodyBytes, keepAliveTimeoutMs: internalKeepAliveTimeoutMs },
+    {
+      maxBodyBytes: maxInternalBodyBytes,
+      keepAliveTimeoutMs: internalKeepAliveTimeoutMs,
+      upgrade: { preface: rpcPreface, accept: (socket, rest) => serveRpcConnection(socket, rest, handle) },
+    },
   );
   const address = await server.listen(options.port, options.host ?? "127.0.0.1");
   const tickMs = options.tickMs ?? defaultTickMs;

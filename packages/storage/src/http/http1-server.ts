@@ -24,6 +24,12 @@ export interface Http1ServerOptions extends Partial<RequestParserLimits> {
   headersTimeoutMs?: number;
   /** A whole request must arrive within this long of its first byte, or 408. Milliseconds. Default 300000. */
   requestTimeoutMs?: number;
+  /**
+   * Another protocol on the same port: a connection whose first bytes are `preface` is handed to
+   * `accept` (with what followed the preface) and is no longer this server's, except that `close`
+   * destroys it once the drain time is up.
+   */
+  upgrade?: { preface: Buffer; accept: (socket: Socket, rest: Buffer) => void };
 }
 
 /** How a refused request is answered: the handler's own error shape for `error`. */
@@ -90,12 +96,15 @@ class Connection implements Exchange {
   #awaitingDrain = false;
   #closed = false;
   #partialSinceMs = 0;
+  /** The first bytes, held while they may still turn out to be the upgrade's preface. */
+  #sniffed: Buffer | undefined;
   idleSinceMs = Date.now();
 
   constructor(socket: Socket, server: Http1Server) {
     this.#socket = socket;
     this.#server = server;
     this.#parser = new RequestParser(server.limits);
+    if (server.upgrade !== undefined) this.#sniffed = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => this.#receive(chunk));
     socket.on("error", () => this.destroy());
     socket.on("close", () => {
@@ -109,8 +118,29 @@ class Connection implements Exchange {
     return this.#inFlight === undefined && this.#waiting.length === 0 && !this.#parser.hasPartialRequest;
   }
 
-  #receive(chunk: Buffer): void {
+  #receive(received: Buffer): void {
     if (this.#refusal !== undefined || this.#closed) return;
+    let chunk = received;
+    if (this.#sniffed !== undefined) {
+      const { preface, accept } = this.#server.upgrade!;
+      const bytes = Buffer.concat([this.#sniffed, chunk]);
+      const compared = Math.min(bytes.length, preface.length);
+      if (bytes.subarray(0, compared).equals(preface.subarray(0, compared))) {
+        if (bytes.length < preface.length) {
+          this.#sniffed = bytes;
+          return;
+        }
+        this.#closed = true;
+        this.#socket.removeAllListeners("data");
+        this.#socket.removeAllListeners("end");
+        this.#server.forget(this);
+        this.#server.adopt(this.#socket);
+        accept(this.#socket, bytes.subarray(preface.length));
+        return;
+      }
+      this.#sniffed = undefined;
+      chunk = bytes;
+    }
     if (!this.#parser.hasPartialRequest) this.#partialSinceMs = Date.now();
     this.#parser.append(chunk);
     this.#pump();
@@ -247,6 +277,9 @@ export class Http1Server {
   closing = false;
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
+  /** Connections handed to the upgrade's protocol. */
+  readonly #adopted = new Set<Socket>();
+  readonly upgrade: Http1ServerOptions["upgrade"];
   readonly #timer: NodeJS.Timeout;
 
   constructor(handler: Http1Handler, options: Http1ServerOptions = {}) {
@@ -260,6 +293,7 @@ export class Http1Server {
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? defaultKeepAliveTimeoutMs;
     this.headersTimeoutMs = options.headersTimeoutMs ?? defaultHeadersTimeoutMs;
     this.requestTimeoutMs = options.requestTimeoutMs ?? defaultRequestTimeoutMs;
+    this.upgrade = options.upgrade;
     this.keepAliveLines = `connection: keep-alive\r\nkeep-alive: timeout=${Math.floor(this.keepAliveTimeoutMs / 1000)}\r\n`;
     this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
       if (this.closing) {
@@ -292,6 +326,12 @@ export class Http1Server {
     this.#connections.delete(connection);
   }
 
+  /** Keeps `socket`, handed to the upgrade's protocol, to destroy it at `close`. */
+  adopt(socket: Socket): void {
+    this.#adopted.add(socket);
+    socket.once("close", () => this.#adopted.delete(socket));
+  }
+
   #checkTimeouts(): void {
     const nowMs = Date.now();
     for (const connection of this.#connections) connection.checkTimeouts(nowMs);
@@ -307,6 +347,7 @@ export class Http1Server {
     for (const connection of this.#connections) connection.closeWhenIdle();
     const cut = setTimeout(() => {
       for (const connection of this.#connections) connection.destroy();
+      for (const socket of this.#adopted) socket.destroy();
     }, drainTimeoutMs);
     await closed;
     clearTimeout(cut);
