@@ -53,31 +53,37 @@ export const maxRpcRequestsInFlight = 16_384;
 /** Requests one server connection runs at once; it stops reading past that until some are answered. */
 export const maxRpcRequestsRunning = 4_096;
 
-/** Reassembles frames from a byte stream. */
+/** Reassembles frames from a byte stream, copying a frame's chunks together once it is whole. */
 class FrameReader {
   #chunks: Buffer[] = [];
   #buffered = 0;
+  /** Bytes the next frame needs in all (its length field included), once that field has arrived. */
+  #needed = 0;
 
   /** Adds `chunk` and returns the whole frames now complete (each from its id on), or throws when one is too large. */
   push(chunk: Buffer): Buffer[] {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
+    if (this.#buffered < 4 || this.#buffered < this.#needed) return [];
+    const bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
     const frames: Buffer[] = [];
-    if (this.#buffered < 4) return frames;
-    let bytes = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
     let offset = 0;
+    this.#needed = 0;
     while (bytes.length - offset >= 4) {
       const length = bytes.readUInt32LE(offset);
       if (length < frameHeadBytes - 4 || length > maxRpcFrameBytes) {
         throw new RangeError(`a node RPC frame of ${length} bytes is out of bounds`);
       }
-      if (bytes.length - offset - 4 < length) break;
+      if (bytes.length - offset - 4 < length) {
+        this.#needed = 4 + length;
+        break;
+      }
       frames.push(bytes.subarray(offset + 4, offset + 4 + length));
       offset += 4 + length;
     }
-    bytes = bytes.subarray(offset);
-    this.#chunks = bytes.length > 0 ? [bytes] : [];
-    this.#buffered = bytes.length;
+    const rest = bytes.subarray(offset);
+    this.#chunks = rest.length > 0 ? [rest] : [];
+    this.#buffered = rest.length;
     return frames;
   }
 }

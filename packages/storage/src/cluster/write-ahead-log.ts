@@ -165,6 +165,11 @@ export class WriteAheadLog {
   /** Appends one record; resolves once it is on disk. Records are durable in the order appended. */
   append(payload: Buffer): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
+    if (payload.length > maxRecordBytes) {
+      return Promise.reject(
+        new RangeError(`a log record of ${payload.length} bytes is over ${maxRecordBytes}`),
+      );
+    }
     if (this.#closed) return Promise.reject(new WalFailedError("the log is closed"));
     return new Promise((resolve, reject) => {
       this.#pending.push(frameRecord(payload));

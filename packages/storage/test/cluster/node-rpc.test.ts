@@ -170,6 +170,31 @@ describe("node RPC", () => {
     await expect(third.answer).rejects.toBeInstanceOf(NodeConnectionClosedError);
   });
 
+  it("carries bodies of megabytes both ways, whatever chunks the socket cuts them into", async () => {
+    const node = await listen((request, exchange) =>
+      exchange.respond(200, "", request.body.toString().toUpperCase()),
+    );
+    const connections = client();
+    const bodies = ["a", "b", "c"].map((letter) => letter.repeat(3 * 1024 * 1024));
+    const answers = await Promise.all(
+      bodies.map(
+        (body) =>
+          connections.request(nodeAddress(node.url), {
+            method: "POST",
+            path: "/big",
+            body,
+            timeoutMs: 10_000,
+          }).answer,
+      ),
+    );
+    expect(answers.map((answer) => answer.body === answer.body.toUpperCase() && answer.body.length)).toEqual([
+      3 * 1024 * 1024,
+      3 * 1024 * 1024,
+      3 * 1024 * 1024,
+    ]);
+    expect(answers.map((answer) => answer.body[0])).toEqual(["A", "B", "C"]);
+  });
+
   it("refuses an answer over the request's bound", async () => {
     const node = await listen((_request, exchange) => exchange.respond(200, "", "x".repeat(2_000)));
     const request = client().request(nodeAddress(node.url), {
