@@ -14,7 +14,8 @@ export const defaultStorageHost = "127.0.0.1";
 export const storageShutdownTimeoutMs = 15_000;
 
 export const storageUsage = `Usage: hakobune storage [--port N] [--data-dir DIR] [--host HOST]
-                        [--zones N [--nodes-per-zone N] [--partitions N] [--split-bytes N] [--replace-after-ms N]]
+                        [--zones N [--routers N] [--nodes-per-zone N] [--partitions N] [--split-bytes N]
+                                   [--replace-after-ms N]]
 
 Runs the DynamoDB-compatible storage service in the foreground; Ctrl-C or SIGTERM stops it.
 
@@ -24,6 +25,8 @@ Options:
   --host HOST      interface to bind (env HAKOBUNE_STORAGE_HOST, default ${defaultStorageHost})
   --zones N        run the replicated store: a request router on --port and N storage nodes, one per
                    zone, as separate processes (env HAKOBUNE_STORAGE_ZONES, default 1: a single node)
+  --routers N      request routers sharing --port (default 1, at most 8; with --zones): each a process
+                   of its own, the kernel spreading connections between them
   --nodes-per-zone N  storage nodes per zone (default 1); nodes beyond the first in a zone are spares
                    that take over the replicas of a lost node (with --zones)
   --partitions N   partition groups of a new replicated store (default 1, at most 64; with --zones)
@@ -72,6 +75,7 @@ export async function runStorageFromCommandLine(
       host: { type: "string" },
       "data-dir": { type: "string" },
       zones: { type: "string" },
+      routers: { type: "string" },
       "nodes-per-zone": { type: "string" },
       partitions: { type: "string" },
       "split-bytes": { type: "string" },
@@ -98,6 +102,7 @@ export async function runStorageFromCommandLine(
   const zonesText = values.zones ?? env.HAKOBUNE_STORAGE_ZONES;
   const zones = zonesText === undefined || zonesText === "" ? 1 : parseStorageZones(zonesText);
   const cluster = {
+    routers: positiveIntegerFlag(values.routers, "--routers", maxRouters),
     nodesPerZone: positiveIntegerFlag(values["nodes-per-zone"], "--nodes-per-zone", maxNodesPerZone),
     partitions: positiveIntegerFlag(values.partitions, "--partitions", maxPartitions),
     splitBytes: positiveIntegerFlag(values["split-bytes"], "--split-bytes", Number.MAX_SAFE_INTEGER),
@@ -123,8 +128,9 @@ export async function runStorageFromCommandLine(
   });
 }
 
-/** Most storage nodes per zone, and most partition groups, the flags accept (the cluster's own bounds). */
+/** Most storage nodes per zone, routers, and partition groups the flags accept (the cluster's own bounds). */
 const maxNodesPerZone = 9;
+const maxRouters = 8;
 const maxPartitions = 64;
 
 /** A flag that must be an integer in [1, max], or undefined when not given. */
@@ -159,12 +165,14 @@ export async function serveStorage(options: {
   /** Storage nodes, one per zone, behind a router; 1 (the default) is the single-node server. */
   zones?: number;
   /** With zones above 1: the local cluster's layout and limits (see `LocalClusterOptions`). */
+  routers?: number;
   nodesPerZone?: number;
   partitions?: number;
   splitBytes?: number;
   replaceAfterMs?: number;
 }): Promise<number> {
-  const { port, host, dataDir, credentials, nodesPerZone, partitions, splitBytes, replaceAfterMs } = options;
+  const { port, host, dataDir, credentials, routers, nodesPerZone, partitions, splitBytes, replaceAfterMs } =
+    options;
   if ((options.zones ?? 1) > 1) {
     const { serveLocalCluster } = await import("../cluster/local-cluster.js");
     return serveLocalCluster({
@@ -173,6 +181,7 @@ export async function serveStorage(options: {
       dataDir,
       credentials,
       zones: options.zones!,
+      routers,
       nodesPerZone,
       partitions,
       splitBytes,

@@ -22,6 +22,11 @@ export interface LocalClusterOptions {
   /** Zones: `az-a`, `az-b`, … Default 3. */
   zones?: number;
   /**
+   * Request routers, all on `port` (SO_REUSEPORT): this process's, and the others as child processes.
+   * Default 1.
+   */
+  routers?: number;
+  /**
    * Storage nodes per zone. Default 1: nodes `a`, `b`, `c` (one per zone, every group on each). With
    * more, nodes `a1`, `a2`, `b1`, …: a new cluster places each group on the first node of each zone,
    * and the others are spares that healing rebuilds a lost node's replicas on.
@@ -44,6 +49,8 @@ const maxPortAttempts = 10;
  * and then bound by the child, and another program of the machine can bind it in between.
  */
 const maxStartAttempts = 5;
+/** Most routers the local topology starts. */
+export const maxLocalRouters = 8;
 /** Most storage nodes per zone the local topology starts. */
 export const maxLocalNodesPerZone = 9;
 /** Bytes of a starting node's error output kept to explain why it stopped. */
@@ -54,6 +61,7 @@ const nodeStartTimeoutMs = 30_000;
 const nodeStopTimeoutMs = 10_000;
 
 const nodeMain = fileURLToPath(new URL("./node-main.js", import.meta.url));
+const routerMain = fileURLToPath(new URL("./router-main.js", import.meta.url));
 
 async function freePort(host: string): Promise<number> {
   const server = createServer();
@@ -69,11 +77,11 @@ async function freePort(host: string): Promise<number> {
 /** A node could not listen: the port picked free for it was bound by another program first. */
 class PortTakenError extends Error {}
 
-function waitForListening(child: ChildProcess, id: string): Promise<void> {
+function waitForListening(child: ChildProcess, id: string, what = "storage node"): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(
-      () => reject(new Error(`storage node ${id} did not start:\n${output}`)),
+      () => reject(new Error(`${what} ${id} did not start:\n${output}`)),
       nodeStartTimeoutMs,
     );
     child.stdout?.on("data", (chunk: Buffer) => {
@@ -92,10 +100,10 @@ function waitForListening(child: ChildProcess, id: string): Promise<void> {
     child.once("exit", (code) => {
       clearTimeout(timer);
       if (errors.includes("EADDRINUSE")) {
-        reject(new PortTakenError(`storage node ${id} found its port taken`));
+        reject(new PortTakenError(`${what} ${id} found its port taken`));
         return;
       }
-      reject(new Error(`storage node ${id} exited with code ${code}:\n${output}${errors}`));
+      reject(new Error(`${what} ${id} exited with code ${code}:\n${output}${errors}`));
     });
   });
 }
@@ -115,6 +123,10 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
   if (!Number.isInteger(zones) || zones < 1 || zones > maxLocalZones) {
     throw new RangeError(`zones must be an integer in [1, ${maxLocalZones}], got ${zones}`);
   }
+  const routers = options.routers ?? 1;
+  if (!Number.isInteger(routers) || routers < 1 || routers > maxLocalRouters) {
+    throw new RangeError(`routers must be an integer in [1, ${maxLocalRouters}], got ${routers}`);
+  }
   const nodesPerZone = options.nodesPerZone ?? 1;
   if (!Number.isInteger(nodesPerZone) || nodesPerZone < 1 || nodesPerZone > maxLocalNodesPerZone) {
     throw new RangeError(
@@ -129,8 +141,8 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
       : Array.from({ length: nodesPerZone }, (_, index) => `${letter}${index + 1}`),
   );
   const zoneOf = (id: string) => `az-${id[0]}`;
+  const nodeZoneList = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
   const spawnNodes = async (): Promise<{ peers: Map<string, string>; children: ChildProcess[] }> => {
-    const nodeZones = ids.map((id) => `${id}=${zoneOf(id)}`).join(",");
     const peers = new Map<string, string>();
     // A port just freed can be handed out again: never give a node the router's port or another node's.
     const taken = new Set([options.port]);
@@ -153,7 +165,7 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
           "--zone",
           zoneOf(id),
           "--node-zones",
-          nodeZones,
+          nodeZoneList,
           "--port",
           new URL(peers.get(id)!).port,
           "--host",
@@ -190,6 +202,32 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
     }
   }
   const { peers, children } = started;
+  // The other routers share the port: each its own process, the kernel spreading connections.
+  const routerChildren = Array.from({ length: routers - 1 }, () =>
+    spawn(
+      process.execPath,
+      [
+        routerMain,
+        "--port",
+        String(options.port),
+        "--host",
+        options.host,
+        "--nodes",
+        [...peers].map(([id, url]) => `${id}=${url}`).join(","),
+        "--node-zones",
+        nodeZoneList,
+        "--reuse-port",
+      ],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          HAKOBUNE_STORAGE_ACCESS_KEY_ID: options.credentials.accessKeyId,
+          HAKOBUNE_STORAGE_SECRET_ACCESS_KEY: options.credentials.secretAccessKey,
+        },
+      },
+    ),
+  );
   let router: Awaited<ReturnType<typeof startRouter>> | undefined;
   try {
     router = await startRouter({
@@ -198,13 +236,18 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
       nodes: peers,
       nodeZones: new Map(ids.map((id) => [id, zoneOf(id)])),
       credentials: [options.credentials],
+      reusePort: routers > 1,
     });
+    await Promise.all(
+      routerChildren.map((child, index) => waitForListening(child, String(index + 2), "storage router")),
+    );
   } catch (error) {
-    await Promise.all(children.map(stopChild));
+    await router?.close();
+    await Promise.all([...routerChildren, ...children].map(stopChild));
     throw error;
   }
   process.stdout.write(
-    `storage listening on ${router.url} (router of ${ids.length} storage nodes in zones ${zoneLetters.map((letter) => `az-${letter}`).join(", ")}) with data in ${options.dataDir}\n` +
+    `storage listening on ${router.url} (${routers === 1 ? "router" : `${routers} routers`} of ${ids.length} storage nodes in zones ${zoneLetters.map((letter) => `az-${letter}`).join(", ")}) with data in ${options.dataDir}\n` +
       `storage accepts access key id "${options.credentials.accessKeyId}" with secret access key "${options.credentials.secretAccessKey}" in any region\n`,
   );
   for (const [index, child] of children.entries()) {
@@ -212,8 +255,14 @@ export async function serveLocalCluster(options: LocalClusterOptions): Promise<n
       process.stderr.write(`storage node ${ids[index]} exited (code ${code}, signal ${signal})\n`);
     });
   }
+  for (const [index, child] of routerChildren.entries()) {
+    child.on("exit", (code, signal) => {
+      process.stderr.write(`storage router ${index + 2} exited (code ${code}, signal ${signal})\n`);
+    });
+  }
   const signal = await stopSignal();
   process.stdout.write(`storage received ${signal}; draining and stopping\n`);
+  await Promise.all(routerChildren.map(stopChild));
   await router.close();
   await Promise.all(children.map(stopChild));
   process.stdout.write("storage stopped\n");

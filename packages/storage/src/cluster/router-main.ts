@@ -17,6 +17,8 @@ Options:
   --node-zones LIST
                  the zone of every node, as given to the nodes: a1=az-a,a2=az-a,… (shown in
                  GET /admin/partitions while a node is unreachable; default az-<id>)
+  --reuse-port   share --port with other routers on this machine (SO_REUSEPORT: the kernel spreads
+                 new connections between them)
   --eventual-reads leader|any
                  how eventually consistent reads are answered: so that a client reads its own
                  writes (leader, the default: GetItem at the leader, other reads after a read
@@ -35,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
       nodes: { type: "string" },
       "node-zones": { type: "string" },
       "eventual-reads": { type: "string" },
+      "reuse-port": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -54,6 +57,7 @@ async function main(argv: string[]): Promise<number> {
     nodes: parseNodeList(values.nodes, "--nodes"),
     credentials: [storageCredentialsFromEnv(process.env)],
     eventualReads,
+    reusePort: values["reuse-port"] === true,
     ...(values["node-zones"] !== undefined
       ? { nodeZones: parseNodeZones(values["node-zones"], "--node-zones") }
       : {}),

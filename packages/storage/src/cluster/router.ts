@@ -77,6 +77,8 @@ export interface RouterOptions {
    * every replica answers from what it has applied, which may lag by a round trip.
    */
   eventualReads?: "leader" | "any";
+  /** Share the port with other routers of this machine (SO_REUSEPORT). Default false. */
+  reusePort?: boolean;
   /** The zone of every node, for the admin view while a node is unreachable. Default: `az-<id>`. */
   nodeZones?: ReadonlyMap<string, string>;
 }
@@ -686,7 +688,8 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
     const json = (status: number, body: unknown) =>
       reply(exchange, { status, body: JSON.stringify(body) }, requestId, "application/json");
-    if (method === "GET" && url === "/healthz") return json(200, { status: "ok" });
+    // The process id tells routers sharing a port apart.
+    if (method === "GET" && url === "/healthz") return json(200, { status: "ok", router: process.pid });
     if (method === "GET" && url === "/admin/partitions") {
       adminPartitions().then(
         (view) => json(200, view),
@@ -717,7 +720,9 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
   }
 
   const server = new Http1Server({ handle, refuse }, { maxBodyBytes: maxRequestBytes, keepAliveTimeoutMs });
-  const address = await server.listen(options.port, options.host ?? "127.0.0.1");
+  const address = await server.listen(options.port, options.host ?? "127.0.0.1", {
+    reusePort: options.reusePort ?? false,
+  });
   const mapRefresh = setInterval(() => void refreshMap(), mapRefreshIntervalMs);
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${address.port}`,

@@ -311,11 +311,18 @@ export class Http1Server {
     this.#timer.unref();
   }
 
-  /** Listens on `port` (0 for a free one) and resolves with the bound address. */
-  listen(port: number, host: string): Promise<{ address: string; family: string; port: number }> {
+  /**
+   * Listens on `port` (0 for a free one) and resolves with the bound address. `reusePort` lets other
+   * processes listen on the same port (SO_REUSEPORT), the kernel spreading connections between them.
+   */
+  listen(
+    port: number,
+    host: string,
+    options: { reusePort?: boolean } = {},
+  ): Promise<{ address: string; family: string; port: number }> {
     return new Promise((resolve, reject) => {
       this.#server.once("error", reject);
-      this.#server.listen(port, host, () => {
+      this.#server.listen({ port, host, reusePort: options.reusePort ?? false }, () => {
         this.#server.off("error", reject);
         resolve(this.#server.address() as { address: string; family: string; port: number });
       });

@@ -79,7 +79,7 @@ export function runProcess(args: string[]): { child: ChildProcess; output: () =>
   return { child, output: () => text };
 }
 
-async function waitForListening(child: ChildProcess, output: () => string): Promise<void> {
+export async function waitForListening(child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + startTimeoutMs;
   while (!output().includes("listening on")) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited early:\n${output()}`);
