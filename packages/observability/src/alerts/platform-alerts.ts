@@ -27,6 +27,10 @@ const minFailedLoginsPerSecond = 0.2;
 const maxRejectedTokenRatio = 0.2;
 /** Log entries a follower may trail its partition's leader by. */
 const maxReplicationLagEntries = 1_000;
+/** 99th percentile of a storage node's Raft log sync that is too slow, in seconds (a local SSD: 0.1–2 ms). */
+const maxRaftLogSyncP99Seconds = 0.1;
+/** Syncs per second below which a node's sync times are too few to judge. */
+const minRaftLogSyncsPerSecond = 0.1;
 
 /** DynamoDB error types that mean the server failed (as opposed to a bad request). */
 const storageServerErrors = "InternalServerError|ServiceUnavailable";
@@ -162,5 +166,21 @@ export const platformAlertRules: readonly AlertRule[] = [
     description:
       "A follower of partition {{ $labels.partition }} in {{ $labels.service }} trails its leader by " +
       `{{ $value }} log entries (threshold ${maxReplicationLagEntries}).`,
+  },
+  {
+    alert: "StorageRaftLogSyncSlow",
+    part: "storage",
+    expr: [
+      `histogram_quantile(0.99, ${rateBy("service, instance, le", "storage_raft_log_sync_seconds_bucket")})`,
+      `  > ${maxRaftLogSyncP99Seconds}`,
+      `and on (service, instance) ${rateBy("service, instance", "storage_raft_log_sync_seconds_count")} > ${minRaftLogSyncsPerSecond}`,
+    ].join("\n"),
+    forSeconds: 600,
+    severity: "warning",
+    summary: "Storage node {{ $labels.instance }} syncs its Raft log slowly",
+    description:
+      "The 99th percentile of {{ $labels.instance }}'s Raft log fdatasync over the last " +
+      `${window} is {{ $value | humanizeDuration }} (threshold ${maxRaftLogSyncP99Seconds}s); every write ` +
+      "waits for a sync on two of its partition's three nodes.",
   },
 ];

@@ -137,7 +137,7 @@ export const storageDashboard: DashboardSpec = {
       ],
     },
     {
-      title: "Replication (arrives with replication)",
+      title: "Replication (three-zone stores)",
       panels: [
         {
           kind: "stat",
@@ -157,6 +157,20 @@ export const storageDashboard: DashboardSpec = {
             {
               expr: `max by (table, partition) (storage_replication_lag_entries{${storage}})`,
               legend: "{{table}} {{partition}}",
+            },
+          ],
+        },
+        {
+          kind: "timeseries",
+          title: "Raft log sync p99 by node",
+          description:
+            "99th percentile of each storage node's Raft log fdatasync; StorageRaftLogSyncSlow fires above 100 ms.",
+          unit: "s",
+          width: 24,
+          queries: [
+            {
+              expr: `histogram_quantile(0.99, sum by (instance, le) (rate(storage_raft_log_sync_seconds_bucket{${storage}}[$__rate_interval])))`,
+              legend: "{{instance}}",
             },
           ],
         },

@@ -327,7 +327,52 @@ export const alertRuleCases: readonly AlertRuleCase[] = [
     evalTime: "15m",
     expectedAlerts: [],
   },
+  {
+    alert: "StorageRaftLogSyncSlow",
+    name: "fires when a node's syncs take a quarter of a second for ten minutes",
+    inputSeries: syncBuckets("0.25", 600),
+    evalTime: "20m",
+    expectedAlerts: [
+      {
+        labels: { severity: "warning", service: "storage", instance: "node-b" },
+        annotations: {
+          summary: "Storage node node-b syncs its Raft log slowly",
+          description:
+            "The 99th percentile of node-b's Raft log fdatasync over the last 5m is 248.5ms (threshold 0.1s); " +
+            "every write waits for a sync on two of its partition's three nodes.",
+          runbook_url: runbook("StorageRaftLogSyncSlow"),
+        },
+      },
+    ],
+  },
+  {
+    alert: "StorageRaftLogSyncSlow",
+    name: "stays quiet while syncs take milliseconds",
+    inputSeries: syncBuckets("0.01", 600),
+    evalTime: "20m",
+    expectedAlerts: [],
+  },
+  {
+    alert: "StorageRaftLogSyncSlow",
+    name: "stays quiet for a node that syncs a few times an hour, however slowly",
+    inputSeries: syncBuckets("1", 1),
+    evalTime: "20m",
+    expectedAlerts: [],
+  },
 ];
+
+/** Raft log sync buckets of one storage node, with `perMinute` syncs a minute all taking up to `le` seconds. */
+function syncBuckets(le: string, perMinute: number) {
+  const labels = 'service="storage", instance="node-b"';
+  const bounds = ["0.001", "0.01", "0.1", "0.25", "1", "+Inf"];
+  return [
+    ...bounds.map((bound) => ({
+      series: `storage_raft_log_sync_seconds_bucket{${labels}, le="${bound}"}`,
+      values: Number(bound) >= Number(le) || bound === "+Inf" ? `0+${perMinute}x30` : "0x30",
+    })),
+    { series: `storage_raft_log_sync_seconds_count{${labels}}`, values: `0+${perMinute}x30` },
+  ];
+}
 
 /** The `promtool test rules` file for `cases`, loading `ruleFile` (relative to the test file). */
 export function promtoolTestFile(ruleFile: string, cases: readonly AlertRuleCase[]): Record<string, unknown> {

@@ -44,6 +44,12 @@ export interface RaftDiskOptions {
   maxSegmentBytes?: number;
 }
 
+/** What the log reports as it works, for metrics (see `RaftDisk.observe`). */
+export interface RaftLogObserver {
+  synced(seconds: number, records: number, bytes: number): void;
+  rotated(checkpointBytes: number): void;
+}
+
 interface StoredHardState {
   term: number;
   vote: string | null;
@@ -150,6 +156,7 @@ export class RaftDisk {
   #shape: ClusterShape | undefined;
   #hosted: GroupRecord[] | undefined;
   #log!: WriteAheadLog;
+  #observer: RaftLogObserver | undefined;
 
   private constructor(dir: string) {
     this.#dir = dir;
@@ -166,6 +173,8 @@ export class RaftDisk {
       dir: walDir,
       onRecord: (payload) => disk.#replay(payload),
       checkpoint: () => disk.#checkpointRecord(),
+      onSync: (seconds, records, bytes) => disk.#observer?.synced(seconds, records, bytes),
+      onRotate: (bytes) => disk.#observer?.rotated(bytes),
       ...(options.maxSegmentBytes !== undefined ? { maxSegmentBytes: options.maxSegmentBytes } : {}),
     });
     await disk.#convertLmdbStore();
@@ -175,6 +184,11 @@ export class RaftDisk {
 
   async close(): Promise<void> {
     await this.#log.close();
+  }
+
+  /** Reports the log's syncs and rotations to `observer` from now on. */
+  observe(observer: RaftLogObserver): void {
+    this.#observer = observer;
   }
 
   /**

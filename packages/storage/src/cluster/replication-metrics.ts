@@ -3,7 +3,8 @@
  * step on the write path). Label values are bounded by the groups (`meta`, `p0`…, at most
  * `maxPartitionGroups` with splits) and the nodes of the cluster.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { RaftDisk } from "./raft-disk.js";
 import type { Replica } from "./replica.js";
 
 export function registerReplicationMetrics(registry: Registry, replicas: () => readonly Replica[]): void {
@@ -76,6 +77,48 @@ export function registerReplicationMetrics(registry: Registry, replicas: () => r
           );
         }
       }
+    },
+  });
+}
+
+/** Seconds an `fdatasync` of the Raft log may take, as histogram buckets: a local SSD syncs in 0.1–2 ms. */
+const syncSecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/**
+ * The node's Raft log (its write-ahead log): how long each sync takes — every write waits for one, on
+ * a majority of nodes — and how much it writes.
+ */
+export function registerRaftLogMetrics(registry: Registry, disk: RaftDisk): void {
+  const syncSeconds = new Histogram({
+    name: "storage_raft_log_sync_seconds",
+    help: "Time of each fdatasync of this node's Raft log (one per replication round, for all its groups).",
+    buckets: syncSecondsBuckets,
+    registers: [registry],
+  });
+  const records = new Counter({
+    name: "storage_raft_log_records_total",
+    help: "Records made durable in this node's Raft log (one per group per round).",
+    registers: [registry],
+  });
+  const bytes = new Counter({
+    name: "storage_raft_log_written_bytes_total",
+    help: "Bytes written to this node's Raft log, checkpoints included.",
+    registers: [registry],
+  });
+  const rotations = new Counter({
+    name: "storage_raft_log_rotations_total",
+    help: "New segments this node's Raft log started with a checkpoint (the older ones deleted).",
+    registers: [registry],
+  });
+  disk.observe({
+    synced(seconds, count, written) {
+      syncSeconds.observe(seconds);
+      records.inc(count);
+      bytes.inc(written);
+    },
+    rotated(checkpointBytes) {
+      rotations.inc();
+      bytes.inc(checkpointBytes);
     },
   });
 }

@@ -59,7 +59,7 @@ import { initialReplicas, zonesOfNodes } from "./placement.js";
 import { RaftDisk } from "./raft-disk.js";
 import { Replica } from "./replica.js";
 import { ReplicatedStore } from "./replicated-store.js";
-import { registerReplicationMetrics } from "./replication-metrics.js";
+import { registerRaftLogMetrics, registerReplicationMetrics } from "./replication-metrics.js";
 import { CatalogStateMachine, PartitionStateMachine } from "./state-machines.js";
 import {
   type TransactionCallName,
@@ -512,6 +512,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
   /** For TransactWriteItems: a locked item cancels the call with a reason per action. */
   const transactionStore = new ReplicatedStore({ ...storeOptions, conflictsAsCancellation: true });
   registerReplicationMetrics(metrics.registry, allReplicas);
+  registerRaftLogMetrics(metrics.registry, disk);
 
   const splitting = new Set<string>();
   /**

@@ -44,6 +44,10 @@ export interface WriteAheadLogOptions {
    * that a big live state is not rewritten over and over). Default 64 MiB.
    */
   maxSegmentBytes?: number;
+  /** Told after every sync: how long it took, and the records and bytes it made durable. */
+  onSync?: (seconds: number, records: number, bytes: number) => void;
+  /** Told when a new segment started with a checkpoint of `bytes`. */
+  onRotate?: (bytes: number) => void;
 }
 
 /** Bytes of a record's frame before its payload. */
@@ -102,6 +106,8 @@ export class WriteAheadLog {
   readonly #dir: string;
   readonly #checkpoint: () => Buffer;
   readonly #maxSegmentBytes: number;
+  readonly #onSync: (seconds: number, records: number, bytes: number) => void;
+  readonly #onRotate: (bytes: number) => void;
   #sequence: number;
   #fd: number;
   #size: number;
@@ -125,6 +131,8 @@ export class WriteAheadLog {
     this.#dir = dir;
     this.#checkpoint = options.checkpoint;
     this.#maxSegmentBytes = options.maxSegmentBytes ?? defaultMaxSegmentBytes;
+    this.#onSync = options.onSync ?? (() => undefined);
+    this.#onRotate = options.onRotate ?? (() => undefined);
     this.#sequence = sequence;
     this.#fd = fd;
     this.#size = size;
@@ -223,11 +231,15 @@ export class WriteAheadLog {
         written += writeSync(this.#fd, bytes, written, bytes.length - written, this.#size + written);
       }
       this.#size += bytes.length;
+      const startedAt = process.hrtime.bigint();
+      fdatasync(this.#fd, (error) => {
+        if (!error)
+          this.#onSync(Number(process.hrtime.bigint() - startedAt) / 1e9, records.length, bytes.length);
+        this.#settle(waiters, error ?? undefined);
+      });
     } catch (error) {
       this.#settle(waiters, error);
-      return;
     }
-    fdatasync(this.#fd, (error) => this.#settle(waiters, error ?? undefined));
   }
 
   #settle(waiters: Waiter[], error: unknown): void {
@@ -273,5 +285,6 @@ export class WriteAheadLog {
     this.#sequence = next;
     this.#size = checkpoint.length;
     this.#checkpointBytes = checkpoint.length;
+    this.#onRotate(checkpoint.length);
   }
 }

@@ -107,6 +107,14 @@ describe("a three-zone store", () => {
     expect([...leaders.keys()].sort()).toEqual(["meta", "p0", "p1"]);
     for (const count of leaders.values()) expect(count).toBe(1);
     expect(texts.join("\n")).toMatch(/^storage_replication_lag_entries\{[^}]*follower="[^"]+"[^}]*\} \d+$/m);
+    // Every node has synced its Raft log (the writes before this test, and the elections).
+    for (const text of texts) {
+      const syncs = Number(/^storage_raft_log_sync_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
+      const records = Number(/^storage_raft_log_records_total(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
+      expect(syncs).toBeGreaterThan(0);
+      expect(records).toBeGreaterThanOrEqual(syncs);
+      expect(text).toMatch(/^storage_raft_log_written_bytes_total(?:\{[^}]*\})? [1-9]\d*$/m);
+    }
   });
 
   it("decides conditional writes and updates on the leader", async () => {
