@@ -20,6 +20,7 @@ import { randomUUID } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { Counter, Registry } from "prom-client";
 import { operations } from "../api/operations/index.js";
+import { queryPartitionKey } from "../api/operations/reads.js";
 import { maxRequestBytes } from "../api/server.js";
 import { type Credentials, DEFAULT_CREDENTIALS, SignatureVerifier } from "../api/sigv4.js";
 import type { KeySchema } from "../engine/index.js";
@@ -294,6 +295,15 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     return refreshing;
   }
 
+  async function groupOfQuery(input: Record<string, unknown>): Promise<Target> {
+    const table = input.TableName;
+    if (typeof table !== "string") return "any";
+    if (!keySchemas.has(table)) await refreshMap();
+    const keySchema = keySchemas.get(table);
+    const key = keySchema === undefined ? undefined : queryPartitionKey(input, keySchema);
+    return key === undefined ? "any" : groupOfKey(table, key);
+  }
+
   async function groupOfKey(table: unknown, key: unknown): Promise<Target> {
     if (typeof table !== "string") return "any";
     if (!keySchemas.has(table) || groups === undefined) await refreshMap();
@@ -311,6 +321,10 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     }
     if (operation === "GetItem" && (input.ConsistentRead === true || eventualReads === "leader")) {
       return groupOfKey(input.TableName, input.Key);
+    }
+    if (operation === "Query" && (input.ConsistentRead === true || eventualReads === "leader")) {
+      // To the leader of the partition key's group: it answers without a read barrier.
+      return groupOfQuery(input);
     }
     if (operation === "TransactWriteItems" && Array.isArray(input.TransactItems)) {
       const first = input.TransactItems[0] as Record<string, Record<string, unknown>> | undefined;

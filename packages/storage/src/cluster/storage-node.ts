@@ -23,6 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Counter } from "prom-client";
 import { StorageMetrics } from "../api/metrics.js";
 import { type OperationName, operations } from "../api/operations/index.js";
+import { queryPartitionKey } from "../api/operations/reads.js";
 import { SerializedOutput } from "../api/serialized-output.js";
 import { type ItemStore, locateItem, StorageEngine } from "../engine/index.js";
 import { DynamoError } from "../errors.js";
@@ -688,6 +689,18 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     }
   }
 
+  /** The group of a Query's partition key, when this node hosts it and the request names one. */
+  function groupOfQuery(input: Record<string, unknown>): Replica | undefined {
+    const table = typeof input.TableName === "string" ? engine.getTable(input.TableName) : undefined;
+    const key = table === undefined ? undefined : queryPartitionKey(input, table.keySchema);
+    if (table === undefined || key === undefined) return undefined;
+    try {
+      return hosted.ownerOf(locateItem(table, key).hash)?.replica;
+    } catch {
+      return undefined;
+    }
+  }
+
   async function runOperation(
     operation: OperationName,
     input: Record<string, unknown>,
@@ -707,13 +720,17 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       const engine = operation === "TransactWriteItems" ? transactionStore : store;
       return operations[operation]({ engine, metrics }, input);
     };
+    // A GetItem or Query reads one partition key's items: only its group needs to be current.
+    const keyGroup =
+      operation === "GetItem" ? groupOfKey(input) : operation === "Query" ? groupOfQuery(input) : undefined;
     if (catalogReads.has(operation)) await readBarrier(meta);
     else if (operation !== "TransactGetItems" && wantsConsistentRead(operation, input)) {
-      await Promise.all(allReplicas().map((replica) => readBarrier(replica)));
-    } else if (readYourWrites && operation === "GetItem") {
+      await Promise.all((keyGroup ? [keyGroup] : allReplicas()).map((replica) => readBarrier(replica)));
+    } else if (readYourWrites && keyGroup !== undefined) {
       // The router sent it to the leader of the key's group by its map; after a split it may be elsewhere.
-      const replica = groupOfKey(input);
-      if (replica !== undefined && !replica.isWriteReady()) await readBarrier(replica);
+      if (!keyGroup.isWriteReady()) await readBarrier(keyGroup);
+    } else if (readYourWrites && operation === "GetItem") {
+      // A key this node's groups do not cover: nothing here to wait for.
     } else if (readYourWrites && itemReads.has(operation)) {
       // A leader answers a write only after applying it, so a leader that has caught up with its term
       // already holds every acknowledged write of its group: only the other groups need a barrier.

@@ -2,7 +2,7 @@
  * The reads: GetItem, and Query and Scan, ordered reads of a partition key's items or of a whole table
  * (in segments).
  */
-import type { TableRecord } from "../../engine/index.js";
+import type { KeySchema, TableRecord } from "../../engine/index.js";
 import { validationError } from "../../errors.js";
 import {
   applyProjection,
@@ -205,6 +205,27 @@ function collect(
   );
   if (capacity) output.ConsumedCapacity = capacity;
   return output;
+}
+
+/**
+ * The partition key a Query's key condition names, as a key item (`{ <partition key>: value }`), for
+ * routing it to the partition that holds it; undefined when the request is not valid (the store
+ * answers that with its own error).
+ */
+export function queryPartitionKey(input: Input, keySchema: KeySchema): Item | undefined {
+  try {
+    const keyText = optionalString(input, "KeyConditionExpression");
+    if (keyText === undefined) return undefined;
+    const { partitionKey, sortKey } = keySchema;
+    const { partitionValue } = parseKeyCondition(keyText, expressionContext(input, queryMembers), {
+      partitionKey: partitionKey.name,
+      partitionKeyType: partitionKey.type,
+      ...(sortKey ? { sortKey: sortKey.name, sortKeyType: sortKey.type } : {}),
+    });
+    return { [partitionKey.name]: partitionValue };
+  } catch {
+    return undefined;
+  }
 }
 
 export async function query(context: OperationContext, input: Input) {
