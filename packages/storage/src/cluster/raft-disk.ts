@@ -237,8 +237,9 @@ export class RaftDisk {
       return;
     }
     const { group, snapshot, hardState } = start;
-    const replaced = this.#groups.get(group)?.snapshot;
     const ref = await this.#writeSnapshot(group, snapshot);
+    // Read after the write: another record may have replaced the group's snapshot meanwhile.
+    const replaced = this.#groups.get(group)?.snapshot;
     const state: GroupHeader = {
       snapshot: ref,
       hardState: storedHardState(hardState),
@@ -307,11 +308,12 @@ export class RaftDisk {
   async persist(group: string, ready: Ready, appliedIndex?: number): Promise<void> {
     const { snapshot, entries, hardState } = ready;
     if (!snapshot && entries.length === 0 && !hardState && appliedIndex === undefined) return;
-    const state = this.#groupState(group);
-    const replaced = snapshot ? state.snapshot : undefined;
     const header: GroupHeader = {};
-    if (snapshot) {
-      header.snapshot = await this.#writeSnapshot(group, snapshot);
+    let replaced: SnapshotRef | undefined;
+    if (snapshot) header.snapshot = await this.#writeSnapshot(group, snapshot);
+    const state = this.#groupState(group);
+    if (header.snapshot) {
+      replaced = state.snapshot;
       state.snapshot = header.snapshot;
       state.entries = [];
     }
@@ -347,9 +349,9 @@ export class RaftDisk {
 
   /** Stores `snapshot` as the group's newest and drops the entries it covers. */
   async compact(group: string, snapshot: Snapshot): Promise<void> {
+    const ref = await this.#writeSnapshot(group, snapshot);
     const state = this.#groupState(group);
     const replaced = state.snapshot;
-    const ref = await this.#writeSnapshot(group, snapshot);
     state.snapshot = ref;
     dropCompacted(state, ref.index);
     await this.#log.append(encodeRecord({ kind: "compact", group, snapshot: ref }, []));
