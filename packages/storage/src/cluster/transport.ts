@@ -43,6 +43,47 @@ export interface TransportOptions {
   onReplies?: (batch: MessageBatch) => void;
 }
 
+/**
+ * How far back a peer's queue is searched for the last message of the same group, to fold a new
+ * append (or append response) into it (see `coalesce`).
+ */
+const maxCoalesceLookback = 16;
+/** Entries and data bytes one folded append may carry: Raft's own bounds on one append, by default. */
+const maxCoalescedEntries = 64;
+const maxCoalescedBytes = 1024 * 1024;
+
+/**
+ * `next` folded into `previous`, both queued for the same peer and group, or undefined when they must
+ * travel apart. The leader sends an append per proposal; the appends of one term whose entries run on
+ * (the second starts where the first ends) travel as one, so the follower steps, persists and answers
+ * once. Two successful append responses of one term travel as the later, whose index covers the
+ * earlier (the leader frees every append in flight up to it). Anything else — rejections, heartbeats
+ * with read contexts, votes — is left as it is.
+ */
+export function coalesce(previous: Message, next: Message): Message | undefined {
+  if (previous.term !== next.term || previous.from !== next.from) return undefined;
+  if (previous.type === "append" && next.type === "append") {
+    const lastTerm = previous.entries.at(-1)?.term ?? previous.prevLogTerm;
+    if (
+      next.prevLogIndex !== previous.prevLogIndex + previous.entries.length ||
+      next.prevLogTerm !== lastTerm
+    ) {
+      return undefined;
+    }
+    const entries = [...previous.entries, ...next.entries];
+    if (entries.length > maxCoalescedEntries) return undefined;
+    let bytes = 0;
+    for (const entry of entries) bytes += entry.data.length;
+    if (bytes > maxCoalescedBytes) return undefined;
+    return { ...next, prevLogIndex: previous.prevLogIndex, prevLogTerm: previous.prevLogTerm, entries };
+  }
+  if (previous.type === "appendResponse" && next.type === "appendResponse") {
+    if (!previous.success || !next.success) return undefined;
+    return next.index >= previous.index ? next : previous;
+  }
+  return undefined;
+}
+
 /** The path a node receives message batches on. */
 export const raftMessagesPath = "/cluster/raft";
 
@@ -94,6 +135,7 @@ export class PeerTransport {
     for (const message of messages) {
       const peer = this.#peers.get(message.to);
       if (!peer) continue;
+      if (this.#fold(peer, group, message)) continue;
       peer.messages.push({ group, message });
       const excess = peer.messages.length - this.#maxQueuedMessages;
       if (excess > 0) {
@@ -106,6 +148,20 @@ export class PeerTransport {
         setImmediate(() => void this.#drain(peer));
       }
     }
+  }
+
+  /** Folds `message` into the last queued message of `group` for `peer` when `coalesce` allows. */
+  #fold(peer: PeerQueue, group: string, message: Message): boolean {
+    const queue = peer.messages;
+    for (let at = queue.length - 1; at >= Math.max(0, queue.length - maxCoalesceLookback); at--) {
+      const queued = queue[at]!;
+      if (queued.group !== group) continue;
+      const folded = coalesce(queued.message, message);
+      if (folded === undefined) return false;
+      queue[at] = { group, message: folded };
+      return true;
+    }
+    return false;
   }
 
   /**

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  coalesce,
   NodeConnections,
   NodeRequestTimeoutError,
   NodeResponseError,
@@ -223,7 +224,88 @@ describe("requestNode", () => {
   });
 });
 
+function append(prevLogIndex: number, prevLogTerm: number, terms: number[], commit = 0, term = 3): Message {
+  const entries = terms.map((entryTerm, k) => ({
+    index: prevLogIndex + 1 + k,
+    term: entryTerm,
+    kind: "command" as const,
+    data: new Uint8Array([prevLogIndex + 1 + k]),
+  }));
+  return { type: "append", from: "a", to: "b", term, prevLogIndex, prevLogTerm, entries, commit };
+}
+
+function appendResponse(index: number, success = true, term = 3): Message {
+  return { type: "appendResponse", from: "b", to: "a", term, success, index, hintIndex: 0, hintTerm: 0 };
+}
+
+describe("coalesce", () => {
+  it("folds appends of one term whose entries run on, keeping the first's start and the later commit", () => {
+    const folded = coalesce(append(10, 2, [3, 3], 9), append(12, 3, [3], 11));
+    expect(folded).toMatchObject({ type: "append", prevLogIndex: 10, prevLogTerm: 2, commit: 11 });
+    expect(folded?.type === "append" && folded.entries.map((entry) => entry.index)).toEqual([11, 12, 13]);
+    // An empty append (a commit update) runs on from its predecessor's end as well.
+    expect(coalesce(append(10, 2, [3]), append(11, 3, [], 11))).toMatchObject({
+      prevLogIndex: 10,
+      commit: 11,
+    });
+  });
+
+  it("leaves apart appends that do not run on, of another term, or past the bound", () => {
+    expect(coalesce(append(10, 2, [3]), append(12, 3, [3]))).toBeUndefined();
+    expect(coalesce(append(10, 2, [3]), append(11, 2, [3]))).toBeUndefined();
+    expect(coalesce(append(10, 2, [3]), append(11, 3, [4], 0, 4))).toBeUndefined();
+    const many = Array.from({ length: 40 }, () => 3);
+    expect(coalesce(append(10, 2, many), append(50, 3, many))).toBeUndefined();
+  });
+
+  it("keeps the later of two successful append responses, and any rejection apart", () => {
+    expect(coalesce(appendResponse(12), appendResponse(15))).toEqual(appendResponse(15));
+    expect(coalesce(appendResponse(15), appendResponse(12))).toEqual(appendResponse(15));
+    expect(coalesce(appendResponse(12), appendResponse(9, false))).toBeUndefined();
+    expect(coalesce(appendResponse(12, true, 3), appendResponse(15, true, 4))).toBeUndefined();
+    expect(coalesce(heartbeat("b", 3), heartbeat("b", 3))).toBeUndefined();
+  });
+});
+
 describe("PeerTransport", () => {
+  it("sends the appends of a group queued while a batch is in flight as one", async () => {
+    const batches: MessageBatch[] = [];
+    let release: (() => void) | undefined;
+    const node = await listen((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        batches.push(decodeBatch(body));
+        // Holds the first batch until the test has queued more behind it.
+        if (batches.length === 1) release = () => response.writeHead(204).end();
+        else response.writeHead(204).end();
+      });
+    });
+    const transport = new PeerTransport({ nodeId: "a", peerUrls: new Map([["b", node.url]]) });
+    cleanups.push(() => transport.close());
+    transport.send("p0", [append(0, 0, [3])]);
+    for (let waited = 0; release === undefined && waited < maxBatchesWaited; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    transport.send("p0", [append(1, 3, [3])]);
+    transport.send("meta", [heartbeat("b", 3)]);
+    transport.send("p0", [append(2, 3, [3], 2)]);
+    release!();
+    for (let waited = 0; batches.length < 2 && waited < maxBatchesWaited; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(batches[1]!.messages.map(({ group, message }) => [group, message.type])).toEqual([
+      ["p0", "append"],
+      ["meta", "heartbeat"],
+    ]);
+    const folded = batches[1]!.messages[0]!.message;
+    expect(folded.type === "append" && [folded.prevLogIndex, folded.entries.length, folded.commit]).toEqual([
+      1, 2, 2,
+    ]);
+  });
+
   it("sends the messages of every group queued in one turn as one batch", async () => {
     const batches: MessageBatch[] = [];
     const node = await listen((request, response) => {
