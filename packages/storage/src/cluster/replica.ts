@@ -65,11 +65,21 @@ export interface ReplicaOptions {
   proposalTimeoutMs?: number;
   /** How long a read-index request or an applied-index wait may take. Default 5000 ms. */
   readTimeoutMs?: number;
+  /**
+   * On a follower, committed entries are applied at most this long after they arrive, together with
+   * the ones that follow meanwhile, instead of one state machine commit per replication round; a read
+   * that must see them (a read barrier's wait), a compaction, a snapshot or leadership applies them at
+   * once. 0 (the default) applies every round's entries at once.
+   */
+  followerApplyDelayMs?: number;
 }
 
 export const defaultCompactEveryEntries = 10_000;
 export const defaultProposalTimeoutMs = 10_000;
 export const defaultReadTimeoutMs = 5_000;
+/** Entries and data bytes a follower holds back from applying at most (see `followerApplyDelayMs`). */
+const maxDeferredEntries = 1_024;
+const maxDeferredBytes = 4 * 1024 * 1024;
 
 interface Waiter<T> {
   resolve: (value: T) => void;
@@ -101,6 +111,13 @@ export class Replica {
   readonly #compactEveryEntries: number;
   readonly #proposalTimeoutMs: number;
   readonly #readTimeoutMs: number;
+  readonly #followerApplyDelayMs: number;
+  /** Committed entries this follower has not applied yet, oldest first (see `followerApplyDelayMs`). */
+  #deferred: Entry[] = [];
+  #deferredBytes = 0;
+  #deferTimer: NodeJS.Timeout | undefined;
+  /** The deferred entries are to be applied at the loop's next turn. */
+  #applyDue = false;
   readonly #proposals = new Map<number, ProposalWaiter>();
   readonly #reads = new Map<string, Waiter<number>>();
   #appliedWaiters: AppliedWaiter[] = [];
@@ -137,6 +154,7 @@ export class Replica {
     this.#compactEveryEntries = options.compactEveryEntries ?? defaultCompactEveryEntries;
     this.#proposalTimeoutMs = options.proposalTimeoutMs ?? defaultProposalTimeoutMs;
     this.#readTimeoutMs = options.readTimeoutMs ?? defaultReadTimeoutMs;
+    this.#followerApplyDelayMs = options.followerApplyDelayMs ?? 0;
     const status = this.#node.status();
     this.#appliedIndex = status.appliedIndex;
     this.#persistedAppliedIndex = this.#appliedIndex;
@@ -263,6 +281,7 @@ export class Replica {
   /** Resolves once this replica has applied `index`. */
   waitApplied(index: number): Promise<void> {
     if (this.#appliedIndex >= index) return Promise.resolve();
+    this.#applyDeferredSoon();
     return new Promise<void>((resolve, reject) => {
       const waiter: AppliedWaiter = {
         index,
@@ -292,6 +311,7 @@ export class Replica {
   /** Stops the loop and waits for the batch in hand; waiters are failed. Persisted state stays as it is. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#deferTimer);
     await this.#running;
     const stopped = new NotLeaderError(this.group, undefined);
     for (const waiter of this.#proposals.values()) this.#fail(waiter, stopped);
@@ -316,6 +336,8 @@ export class Replica {
   #afterChange(): void {
     const leading = this.#node.role === "leader";
     if (leading && this.#leadership?.term !== this.#node.term) {
+      // A leader decides against its applied state: everything held back is applied first.
+      this.#applyDeferredSoon();
       this.#clearPending();
       this.#leadership = { term: this.#node.term, firstIndex: this.#node.status().lastIndex };
     } else if (!leading && this.#leadership !== undefined) {
@@ -332,13 +354,20 @@ export class Replica {
   }
 
   #kick(): void {
-    if (!this.#pumping && !this.#closed && this.#node.hasReady()) this.#running = this.#pump();
+    if (!this.#pumping && !this.#closed && (this.#node.hasReady() || this.#applyDue)) {
+      this.#running = this.#pump();
+    }
   }
 
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (!this.#closed && this.#node.hasReady()) {
+      while (!this.#closed && (this.#node.hasReady() || this.#applyDue)) {
+        if (this.#applyDue) {
+          await this.#applyDeferred();
+          this.#afterAppliedChange();
+          if (!this.#node.hasReady()) continue;
+        }
         const ready = this.#node.ready();
         this.#readiesTaken++;
         const applied =
@@ -350,8 +379,17 @@ export class Replica {
         if (ready.messages.length > 0) this.#send(ready.messages);
         this.#readiesSent = this.#readiesTaken;
         this.#wakeSentWaiters();
-        if (ready.snapshot) await this.#installSnapshot(ready.snapshot);
-        if (ready.committedEntries.length > 0) await this.#apply(ready.committedEntries);
+        if (ready.snapshot) {
+          await this.#applyDeferred();
+          await this.#installSnapshot(ready.snapshot);
+        }
+        if (ready.committedEntries.length > 0) {
+          if (this.#mayDefer()) this.#defer(ready.committedEntries);
+          else {
+            await this.#applyDeferred();
+            await this.#apply(ready.committedEntries);
+          }
+        }
         for (const { requestId, index } of ready.readStates) {
           const waiter = this.#reads.get(requestId);
           if (!waiter) continue;
@@ -425,6 +463,52 @@ export class Replica {
     }
   }
 
+  /**
+   * Whether the entries of this round may wait (see `followerApplyDelayMs`): on a follower, with no
+   * proposal of its own (from when it led) and no reader waiting for them.
+   */
+  #mayDefer(): boolean {
+    return (
+      this.#followerApplyDelayMs > 0 &&
+      this.#node.role !== "leader" &&
+      this.#proposals.size === 0 &&
+      this.#appliedWaiters.length === 0
+    );
+  }
+
+  #defer(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      this.#deferred.push(entry);
+      this.#deferredBytes += entry.data.length;
+    }
+    if (this.#deferred.length >= maxDeferredEntries || this.#deferredBytes >= maxDeferredBytes) {
+      this.#applyDue = true;
+    } else {
+      this.#deferTimer ??= setTimeout(() => {
+        this.#deferTimer = undefined;
+        this.#applyDeferredSoon();
+      }, this.#followerApplyDelayMs);
+    }
+  }
+
+  /** Has the loop apply the held-back entries at its next turn (starting it if it is idle). */
+  #applyDeferredSoon(): void {
+    if (this.#deferred.length === 0) return;
+    this.#applyDue = true;
+    this.#kick();
+  }
+
+  async #applyDeferred(): Promise<void> {
+    this.#applyDue = false;
+    clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
+    if (this.#deferred.length === 0) return;
+    const entries = this.#deferred;
+    this.#deferred = [];
+    this.#deferredBytes = 0;
+    await this.#apply(entries);
+  }
+
   async #apply(entries: readonly Entry[]): Promise<void> {
     const results = await this.#stateMachine.apply(entries);
     for (const entry of entries) {
@@ -470,6 +554,8 @@ export class Replica {
     const status = this.#node.status();
     const index = status.appliedIndex;
     if (index - status.snapshotIndex < this.#compactEveryEntries) return;
+    // The snapshot is the state machine's state at `index`: nothing may be held back.
+    await this.#applyDeferred();
     const term = this.#node.termAt(index);
     const config = this.#node.configurationAt(index);
     if (term === undefined || config === undefined) return;

@@ -159,6 +159,11 @@ const splitStartIndex = 1;
 const splitStartTerm = 1;
 /** Largest internal request body: a snapshot of a partition travels in one Raft message. */
 export const maxInternalBodyBytes = 256 * 1024 * 1024;
+/**
+ * How long a follower of an item group may hold committed entries before applying them, so that one
+ * engine commit covers several replication rounds (see `ReplicaOptions.followerApplyDelayMs`).
+ */
+const followerApplyDelayMs = 20;
 /** An idle connection to the internal API is closed after this long. Milliseconds. */
 const internalKeepAliveTimeoutMs = 65_000;
 /** Largest DynamoDB request body, as the single-node server. */
@@ -355,6 +360,8 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       stateMachine,
       send: (messages) => transport.send(group, messages),
       onFatal,
+      // An item group's follower applies in batches; the catalog applies at once.
+      followerApplyDelayMs: group === metaGroup ? 0 : followerApplyDelayMs,
       ...(options.compactEveryEntries !== undefined
         ? { compactEveryEntries: options.compactEveryEntries }
         : {}),
