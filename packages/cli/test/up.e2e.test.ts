@@ -242,6 +242,16 @@ describe("hakobune command line", () => {
       [["up"], { HAKOBUNE_STORAGE_PORT: "eighty" }, /^hakobune: HAKOBUNE_STORAGE_PORT must be a port number/],
       [["status", "--json=yes"], {}, /^hakobune: .*"hakobune status"/],
       [["storage", "--port"], {}, /^hakobune: Option --port of "hakobune storage" needs a value/],
+      [
+        ["storage", "--nodes-per-zone", "2"],
+        {},
+        /^hakobune: --nodes-per-zone needs --zones 2 or more \(it configures the replicated store\)\.\n$/,
+      ],
+      [
+        ["storage", "--zones", "3", "--routers", "0"],
+        {},
+        /^hakobune: --routers must be an integer between 1 and 8, got "0"\.\n$/,
+      ],
       [["deploy-everything"], {}, /^hakobune: Unknown command "deploy-everything"; run "hakobune help"/],
     ];
     for (const [args, env, stderr] of cases) {
@@ -293,6 +303,24 @@ describe("hakobune storage", () => {
     await storage.waitForOutput(/storage accepts access key id "[^"]+" with secret access key "[^"]+"/);
     expect(storage.output).toContain(`storage listening on http://127.0.0.1:${port}`);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).ok).toBe(true);
+    process.kill(storage.pid, "SIGTERM");
+    expect(await storage.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+
+  it("takes the replicated store's flags its usage names: zones, routers, spare nodes", async () => {
+    const dataDir = temporaryDataDir();
+    const port = await freePort();
+    const storage = new CliProcess([
+      ...["storage", "--port", String(port), "--data-dir", join(dataDir, "storage")],
+      ...["--zones", "3", "--routers", "2", "--nodes-per-zone", "2", "--partitions", "2"],
+    ]);
+    startedPids.push(storage.pid);
+    await storage.waitForOutput(/storage accepts access key id/);
+    expect(storage.output).toContain("(2 routers of 6 storage nodes in zones az-a, az-b, az-c)");
+    const partitions = (await (await fetch(`http://127.0.0.1:${port}/admin/partitions`)).json()) as {
+      partitions: { kind: string }[];
+    };
+    expect(partitions.partitions.filter((partition) => partition.kind === "items")).toHaveLength(2);
     process.kill(storage.pid, "SIGTERM");
     expect(await storage.waitForExit()).toEqual({ code: 0, signal: null });
   });

@@ -1,10 +1,12 @@
 /** The storage package's public surface: the DynamoDB-compatible server and its building blocks. */
 export {
+  clusterOptionsFromFlags,
   defaultStoragePort,
   parseStorageZones,
   runStorageFromCommandLine,
   StorageUsageError,
   serveStorage,
+  storageClusterFlags,
   storageCredentialsFromEnv,
   storageUsage,
 } from "./api/run.js";

@@ -5,10 +5,12 @@
 import { join } from "node:path";
 import type { ParseArgsOptionsConfig } from "node:util";
 import {
+  clusterOptionsFromFlags,
   defaultStoragePort,
   parseStorageZones,
   StorageUsageError,
   serveStorage,
+  storageClusterFlags,
   storageCredentialsFromEnv,
   storageUsage,
 } from "@hakobune/storage";
@@ -23,6 +25,7 @@ const STORAGE_OPTIONS = {
   host: { type: "string" },
   "data-dir": { type: "string" },
   zones: { type: "string" },
+  ...storageClusterFlags,
 } satisfies ParseArgsOptionsConfig;
 
 export async function storage(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -36,13 +39,15 @@ export async function storage(argv: readonly string[], env: NodeJS.ProcessEnv): 
   const dataDir = flags["data-dir"] ?? join(resolveDataDir(undefined, env), "storage");
   let credentials: ReturnType<typeof storageCredentialsFromEnv>;
   let zones = 1;
+  let cluster: ReturnType<typeof clusterOptionsFromFlags>;
   try {
     credentials = storageCredentialsFromEnv(env);
     const zonesText = flags.zones ?? env.HAKOBUNE_STORAGE_ZONES;
     if (zonesText) zones = parseStorageZones(zonesText);
+    cluster = clusterOptionsFromFlags(flags, zones);
   } catch (error) {
     if (error instanceof StorageUsageError) throw new UsageError(error.message);
     throw error;
   }
-  return serveStorage({ port, host, dataDir, credentials, zones });
+  return serveStorage({ port, host, dataDir, credentials, zones, ...cluster });
 }

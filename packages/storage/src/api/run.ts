@@ -63,6 +63,46 @@ export function storageCredentialsFromEnv(env: NodeJS.ProcessEnv): Credentials {
   return { accessKeyId, secretAccessKey };
 }
 
+/** The flags that configure the replicated store (`--zones` 2 or more), for `parseArgs`. */
+export const storageClusterFlags = {
+  routers: { type: "string" },
+  "nodes-per-zone": { type: "string" },
+  partitions: { type: "string" },
+  "split-bytes": { type: "string" },
+  "replace-after-ms": { type: "string" },
+} as const;
+
+/** The replicated store's layout and limits from its flags; throws `StorageUsageError` for a bad one. */
+export function clusterOptionsFromFlags(
+  values: { [flag in keyof typeof storageClusterFlags]?: string | undefined },
+  zones: number,
+): {
+  routers?: number;
+  nodesPerZone?: number;
+  partitions?: number;
+  splitBytes?: number;
+  replaceAfterMs?: number;
+} {
+  const cluster = {
+    routers: positiveIntegerFlag(values.routers, "--routers", maxRouters),
+    nodesPerZone: positiveIntegerFlag(values["nodes-per-zone"], "--nodes-per-zone", maxNodesPerZone),
+    partitions: positiveIntegerFlag(values.partitions, "--partitions", maxPartitions),
+    splitBytes: positiveIntegerFlag(values["split-bytes"], "--split-bytes", Number.MAX_SAFE_INTEGER),
+    replaceAfterMs: positiveIntegerFlag(
+      values["replace-after-ms"],
+      "--replace-after-ms",
+      Number.MAX_SAFE_INTEGER,
+    ),
+  };
+  const given = Object.entries(cluster).filter(([, value]) => value !== undefined);
+  if (zones === 1 && given.length > 0) {
+    throw new StorageUsageError(
+      `--${given[0]![0].replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} needs --zones 2 or more (it configures the replicated store).`,
+    );
+  }
+  return Object.fromEntries(given);
+}
+
 /** Starts storage from a command line and serves until a stop signal; resolves with the exit code. */
 export async function runStorageFromCommandLine(
   argv: readonly string[],
@@ -75,11 +115,7 @@ export async function runStorageFromCommandLine(
       host: { type: "string" },
       "data-dir": { type: "string" },
       zones: { type: "string" },
-      routers: { type: "string" },
-      "nodes-per-zone": { type: "string" },
-      partitions: { type: "string" },
-      "split-bytes": { type: "string" },
-      "replace-after-ms": { type: "string" },
+      ...storageClusterFlags,
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -101,23 +137,7 @@ export async function runStorageFromCommandLine(
     join(env.HAKOBUNE_DATA_DIR || ".hakobune", "storage");
   const zonesText = values.zones ?? env.HAKOBUNE_STORAGE_ZONES;
   const zones = zonesText === undefined || zonesText === "" ? 1 : parseStorageZones(zonesText);
-  const cluster = {
-    routers: positiveIntegerFlag(values.routers, "--routers", maxRouters),
-    nodesPerZone: positiveIntegerFlag(values["nodes-per-zone"], "--nodes-per-zone", maxNodesPerZone),
-    partitions: positiveIntegerFlag(values.partitions, "--partitions", maxPartitions),
-    splitBytes: positiveIntegerFlag(values["split-bytes"], "--split-bytes", Number.MAX_SAFE_INTEGER),
-    replaceAfterMs: positiveIntegerFlag(
-      values["replace-after-ms"],
-      "--replace-after-ms",
-      Number.MAX_SAFE_INTEGER,
-    ),
-  };
-  const given = Object.entries(cluster).filter(([, value]) => value !== undefined);
-  if (zones === 1 && given.length > 0) {
-    throw new StorageUsageError(
-      `--${given[0]![0].replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} needs --zones 2 or more (it configures the replicated store).`,
-    );
-  }
+  const cluster = clusterOptionsFromFlags(values, zones);
   return serveStorage({
     port,
     host,
