@@ -169,8 +169,13 @@ export class Replica {
     return this.#node.leaderId;
   }
 
+  /**
+   * The group's Raft status, with the index this replica's state machine has really applied: on a
+   * follower that holds committed entries back (`followerApplyDelayMs`), Raft counts them applied
+   * already, but a reader of the state machine does not see them yet.
+   */
   status(): RaftStatus {
-    return this.#node.status();
+    return { ...this.#node.status(), appliedIndex: this.#appliedIndex };
   }
 
   /**
