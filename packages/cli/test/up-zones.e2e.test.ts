@@ -2,7 +2,8 @@
  * `hakobune up --storage-zones 3` through the front door: storage runs as the three-zone cluster (a
  * router and three storage nodes, children of the storage process), auth-center and pantry keep their
  * data there and turn healthy, and stopping `up` leaves no storage node behind — the storage process
- * group is stopped whole. A bad zone count is refused in one sentence before anything starts.
+ * group is stopped whole; `--storage-routers 2` adds a second request router on the storage port. A bad
+ * zone or router count is refused in one sentence before anything starts.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -55,18 +56,23 @@ describe("hakobune up --storage-zones", () => {
   it("runs storage as three zones that serve the other services, and stops every storage node with up", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "hakobune-cli-zones-"));
     temporaryDirs.push(dataDir);
-    const up = new CliProcess(["up", "--data-dir", dataDir, "--storage-zones", "3", ...(await portFlags())]);
+    const up = new CliProcess([
+      ...["up", "--data-dir", dataDir, "--storage-zones", "3", "--storage-routers", "2"],
+      ...(await portFlags()),
+    ]);
     startedGroups.push(up.pid);
     await up.waitForOutput(/Hakobune is up with \d+ service\(s\)/, 90_000);
     const state = readState(dataDir);
     const storage = state.services.find((service) => service.name === "storage")!;
     startedGroups.push(storage.pid!);
-    expect(up.output).toMatch(/router of 3 storage nodes in zones az-a, az-b, az-c/);
+    expect(up.output).toMatch(/2 routers of 3 storage nodes in zones az-a, az-b, az-c/);
 
-    // The storage process leads its group, and its three nodes are in it.
+    // The storage process leads its group (it is the first router), and its three nodes and the
+    // second router are in it.
     const members = groupMembers(storage.pid!);
     const nodes = members.filter((member) => member.command.includes("node-main.js"));
     expect(nodes.map((node) => /--node-id (\w+)/.exec(node.command)?.[1]).sort()).toEqual(["a", "b", "c"]);
+    expect(members.filter((member) => member.command.includes("router-main.js"))).toHaveLength(1);
 
     const partitions = (await (await fetch(`${storage.url}/admin/partitions`)).json()) as {
       nodes: { zone: string; reachable: boolean }[];
@@ -95,8 +101,8 @@ describe("hakobune up --storage-zones", () => {
     await eventually("the storage process group to be gone", () =>
       groupMembers(storage.pid!).length === 0 ? true : undefined,
     );
-    for (const node of nodes) {
-      await eventually(`storage node ${node.pid} to be gone`, () =>
+    for (const node of [...nodes, ...members.filter((member) => member.command.includes("router-main.js"))]) {
+      await eventually(`storage process ${node.pid} to be gone`, () =>
         groupMembers(storage.pid!).some((member) => member.pid === node.pid) ? undefined : true,
       );
     }
@@ -113,5 +119,17 @@ describe("hakobune up --storage-zones", () => {
     expect(byEnv.code).toBe(2);
     expect(byEnv.stderr).toMatch(/^hakobune: HAKOBUNE_STORAGE_ZONES must be an integer between 1 and \d+/);
     expect(byEnv.stdout).toBe("");
+  });
+
+  it("refuses a bad router count, or routers without zones, in one sentence", async () => {
+    const zero = await runCli(["up", "--storage-zones", "3", "--storage-routers", "0"]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(
+      /^hakobune: --storage-routers must be an integer between 1 and 8, got "0"\.\n$/,
+    );
+    const alone = await runCli(["up", "--storage-routers", "2"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/^hakobune: --storage-routers needs --storage-zones 2 or more/);
+    expect(alone.stdout).toBe("");
   });
 });

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ParseArgsOptionsConfig } from "node:util";
-import { parseStorageZones, StorageUsageError } from "@hakobune/storage";
+import { clusterOptionsFromFlags, parseStorageZones, StorageUsageError } from "@hakobune/storage";
 import { HELP_OPTION, parseCommandFlags, resolveDataDir, resolvePort } from "../args.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_RESTART_POLICY } from "../up/restart-policy.js";
@@ -28,6 +28,7 @@ const UP_OPTIONS = {
   "data-dir": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "storage-zones": { type: "string" },
+  "storage-routers": { type: "string" },
   ...portOptions,
 } satisfies ParseArgsOptionsConfig;
 
@@ -38,6 +39,7 @@ const OPTION_ROWS: [string, string][] = [
     "--storage-zones N",
     "run storage as a router and N storage nodes, one per zone (env HAKOBUNE_STORAGE_ZONES, default 1)",
   ],
+  ["--storage-routers N", "with --storage-zones: N request routers on the storage port (default 1)"],
   ...SERVICES.map((service): [string, string] => [
     `--${service.portFlag} N`,
     `${service.name} port (env ${service.portEnvVar}, default ${service.defaultPort})` +
@@ -46,7 +48,7 @@ const OPTION_ROWS: [string, string][] = [
 ];
 const OPTION_WIDTH = Math.max(...OPTION_ROWS.map(([flag]) => flag.length)) + 2;
 
-export const UP_USAGE = `Usage: hakobune up [--data-dir DIR] [--quiet] [--storage-zones N] [--<service>-port N …]
+export const UP_USAGE = `Usage: hakobune up [--data-dir DIR] [--quiet] [--storage-zones N [--storage-routers N]] [--<service>-port N …]
 
 Starts every Hakobune service that exists so far, waits until each answers its health check, and
 supervises them: a crashed service is restarted with exponential backoff. Ctrl-C stops them all.
@@ -92,6 +94,21 @@ function resolveStorageZones(flag: string | undefined, env: NodeJS.ProcessEnv): 
   }
 }
 
+/** Storage routers from `--storage-routers` (with `--storage-zones` 2 or more), else 1. */
+function resolveStorageRouters(flag: string | undefined, zones: number): number {
+  if (flag === undefined) return 1;
+  try {
+    return clusterOptionsFromFlags({ routers: flag }, zones).routers ?? 1;
+  } catch (error) {
+    if (error instanceof StorageUsageError) {
+      throw new UsageError(
+        error.message.replaceAll("--routers", "--storage-routers").replace("--zones", "--storage-zones"),
+      );
+    }
+    throw error;
+  }
+}
+
 export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const flags = parseCommandFlags("up", argv, UP_OPTIONS);
   if (flags.help) {
@@ -100,10 +117,12 @@ export async function up(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   }
   const dataDir = resolveDataDir(flags["data-dir"], env);
   const storageZones = resolveStorageZones(flags["storage-zones"], env);
+  const storageRouters = resolveStorageRouters(flags["storage-routers"], storageZones);
   const portFlags: Record<string, string | boolean | undefined> = flags;
   // Every port is checked, so a typo in a flag for a service that does not exist yet is still reported.
   const planned = SERVICES.map((definition) => ({
-    definition: definition.name === "storage" ? withStorageZones(definition, storageZones) : definition,
+    definition:
+      definition.name === "storage" ? withStorageZones(definition, storageZones, storageRouters) : definition,
     port: resolvePort(
       // Port options are declared as strings above, so parseArgs yields a string or nothing.
       portFlags[definition.portFlag] as string | undefined,

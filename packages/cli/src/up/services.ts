@@ -82,16 +82,21 @@ async function missingMonitoringBinaries(): Promise<string | undefined> {
 }
 
 /**
- * `definition` (the storage entry) with its `hakobune storage` child told how many zones to run:
- * 1 is one storage process; more is a request router and one storage node per zone, children of the
- * storage process and so in its process group, which `up` stops whole.
+ * `definition` (the storage entry) with its `hakobune storage` child told how many zones (and request
+ * routers) to run: 1 zone is one storage process; more is request routers and one storage node per
+ * zone, children of the storage process and so in its process group, which `up` stops whole.
  */
-export function withStorageZones(definition: ServiceDefinition, zones: number): ServiceDefinition {
+export function withStorageZones(
+  definition: ServiceDefinition,
+  zones: number,
+  routers = 1,
+): ServiceDefinition {
   return {
     ...definition,
     spawn: (context) => {
       const command = definition.spawn(context);
-      return { ...command, args: [...command.args, "--zones", String(zones)] };
+      const routerArgs = routers > 1 ? ["--routers", String(routers)] : [];
+      return { ...command, args: [...command.args, "--zones", String(zones), ...routerArgs] };
     },
   };
 }
