@@ -685,22 +685,21 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
     transact: async () => Promise.reject(new ValidationPassed()),
   };
 
-  /** The hosted group owning a GetItem's key; undefined when the input is bad (the operation reports it). */
-  function groupOfKey(input: Record<string, unknown>): Replica | undefined {
+  /**
+   * The hosted group owning the one partition key a GetItem (its `Key`) or a Query (its key condition)
+   * reads; undefined for other operations, a group this node does not host, or a bad input (the
+   * operation reports that).
+   */
+  function groupOfRead(operation: string, input: Record<string, unknown>): Replica | undefined {
     const table = typeof input.TableName === "string" ? engine.getTable(input.TableName) : undefined;
-    if (table === undefined || input.Key === null || typeof input.Key !== "object") return undefined;
-    try {
-      return hosted.ownerOf(locateItem(table, input.Key as Item).hash)?.replica;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The group of a Query's partition key, when this node hosts it and the request names one. */
-  function groupOfQuery(input: Record<string, unknown>): Replica | undefined {
-    const table = typeof input.TableName === "string" ? engine.getTable(input.TableName) : undefined;
-    const key = table === undefined ? undefined : queryPartitionKey(input, table.keySchema);
-    if (table === undefined || key === undefined) return undefined;
+    if (table === undefined) return undefined;
+    const key =
+      operation === "GetItem"
+        ? (input.Key as Item | undefined)
+        : operation === "Query"
+          ? queryPartitionKey(input, table.keySchema)
+          : undefined;
+    if (key === null || typeof key !== "object") return undefined;
     try {
       return hosted.ownerOf(locateItem(table, key).hash)?.replica;
     } catch {
@@ -728,8 +727,7 @@ export async function startStorageNode(options: StorageNodeOptions): Promise<Sto
       return operations[operation]({ engine, metrics }, input);
     };
     // A GetItem or Query reads one partition key's items: only its group needs to be current.
-    const keyGroup =
-      operation === "GetItem" ? groupOfKey(input) : operation === "Query" ? groupOfQuery(input) : undefined;
+    const keyGroup = groupOfRead(operation, input);
     if (catalogReads.has(operation)) await readBarrier(meta);
     else if (operation !== "TransactGetItems" && wantsConsistentRead(operation, input)) {
       await Promise.all((keyGroup ? [keyGroup] : allReplicas()).map((replica) => readBarrier(replica)));

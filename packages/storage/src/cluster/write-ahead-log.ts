@@ -112,7 +112,11 @@ export class WriteAheadLog {
   #fd: number;
   #size: number;
   #checkpointBytes = 0;
-  /** Framed records appended and not written yet, and the callers waiting for them to be durable. */
+  /**
+   * Framed records appended and not written yet, and the callers waiting for them to be durable. Bounded
+   * by the callers: each Raft group waits for its record before it appends the next, so at most one
+   * record per hosted group (and a few for membership and shape changes) waits here.
+   */
   #pending: Buffer[] = [];
   #pendingWaiters: Waiter[] = [];
   #flushing = false;

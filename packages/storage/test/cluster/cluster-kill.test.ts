@@ -7,14 +7,14 @@
  */
 
 import {
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultCredentials, region } from "../support/targets.js";
+import { createClient } from "../support/targets.js";
 import { createStringKeyTable, pollUntil, startTestCluster, type TestCluster } from "./cluster-processes.js";
 
 const writers = 8;
@@ -50,12 +50,7 @@ describe("replicated store: every node SIGKILLed under writes", () => {
   beforeAll(async () => {
     // Two groups and compaction every 40 entries: restarts resume from snapshots and from logs.
     cluster = await startTestCluster({ partitions: 2, compactEvery: 40 });
-    client = new DynamoDBClient({
-      endpoint: cluster.routerUrl,
-      region,
-      credentials: defaultCredentials,
-      maxAttempts: 1,
-    });
+    client = createClient(cluster.routerUrl);
     await createStringKeyTable(client, table);
   }, 60_000);
 

@@ -9,14 +9,14 @@
 import { spawnSync } from "node:child_process";
 import {
   BatchWriteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultCredentials, region } from "../support/targets.js";
+import { createClient } from "../support/targets.js";
 import {
   type AdminPartition,
   adminPartitions,
@@ -52,12 +52,7 @@ async function consistentGet(key: string) {
 
 beforeAll(async () => {
   cluster = await startTestCluster({ partitions: 2, compactEvery: 20 });
-  client = new DynamoDBClient({
-    endpoint: cluster.routerUrl,
-    region,
-    credentials: defaultCredentials,
-    maxAttempts: 1,
-  });
+  client = createClient(cluster.routerUrl);
   await pollUntil("a leader in every group", async () => {
     const view = await adminPartitions(cluster.routerUrl);
     return view.every((entry) => entry.leader !== undefined) ? true : undefined;

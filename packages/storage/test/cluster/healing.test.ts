@@ -8,12 +8,12 @@
  * must still take writes after a node of a second zone is killed too. A second cluster loses both
  * nodes of zone a: the replicas then go to the spares of the other zones.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultCredentials, region } from "../support/targets.js";
-import { type AdminPartition, adminPartitions, createStringKeyTable } from "./cluster-processes.js";
+import { type AdminPartition, adminPartitions } from "./cluster-processes.js";
 import { startWriteLoad, unreadableWrites, writesMissingOnNode } from "./write-load.js";
-import { leadersAmong, nodeStatus, startZoneCluster, waitFor, type ZoneCluster } from "./zone-cluster.js";
+import { nodeStatus, startZoneCluster, waitFor, type ZoneCluster } from "./zone-cluster.js";
+import { clientWithTable } from "./zone-fault.js";
 
 const table = "healing";
 const partitions = 2;
@@ -72,44 +72,42 @@ async function replacements(
   return total;
 }
 
-/** Three zones of two nodes, with a table; the client never retries. */
-async function startHealingCluster(): Promise<{ cluster: ZoneCluster; client: DynamoDBClient }> {
-  const cluster = await startZoneCluster({
-    partitions,
-    nodesPerZone: 2,
-    nodeArgs: ["--replace-after-ms", String(replaceAfterMs)],
+/**
+ * Three zones of two nodes, with a table, started before the tests of the enclosing block and stopped
+ * after them; the client never retries. Returns the way to reach them.
+ */
+function useHealingCluster(): () => { cluster: ZoneCluster; client: DynamoDBClient } {
+  let started: { cluster: ZoneCluster; client: DynamoDBClient } | undefined;
+  beforeAll(async () => {
+    const cluster = await startZoneCluster({
+      partitions,
+      nodesPerZone: 2,
+      nodeArgs: ["--replace-after-ms", String(replaceAfterMs)],
+    });
+    started = {
+      cluster,
+      client: await clientWithTable(cluster, table, { groups, timeoutMs: leaderTimeoutMs }),
+    };
+  }, 120_000);
+  afterAll(async () => {
+    started?.client.destroy();
+    await started?.cluster.stop();
   });
-  const client = new DynamoDBClient({
-    endpoint: cluster.routerUrl,
-    region,
-    credentials: defaultCredentials,
-    maxAttempts: 1,
-  });
-  await waitFor("a leader in every group", leaderTimeoutMs, async () =>
-    (await leadersAmong(cluster, cluster.nodeIds)).size === groups ? true : undefined,
-  );
-  await createStringKeyTable(client, table);
-  return { cluster, client };
+  return () => started!;
 }
 
 describe("healing a lost storage node", () => {
-  let cluster: ZoneCluster;
-  let client: DynamoDBClient;
-  beforeAll(async () => {
-    ({ cluster, client } = await startHealingCluster());
-  }, 120_000);
-  afterAll(async () => {
-    client?.destroy();
-    await cluster?.stop();
-  });
+  const healing = useHealingCluster();
 
   it("places every group on one node per zone, leaving the second node of each zone spare", async () => {
+    const { cluster } = healing();
     const shown = await waitFor("the initial placement", leaderTimeoutMs, () => healedReplicas(cluster));
     expect([...shown.keys()].sort()).toEqual(["meta", "p0", "p1"]);
     for (const replicas of shown.values()) expect(replicas).toEqual(["a1", "b1", "c1"]);
   });
 
   it("refuses a join without the group's range and a membership change on a non-member", async () => {
+    const { cluster } = healing();
     const join = await fetch(`${cluster.nodeUrl("a2")}/cluster/groups/p0/join`, {
       method: "POST",
       body: JSON.stringify({}),
@@ -128,6 +126,7 @@ describe("healing a lost storage node", () => {
   });
 
   it("rebuilds a killed node's replicas on its zone's spare, losing nothing acknowledged", async () => {
+    const { cluster, client } = healing();
     const load = startWriteLoad(client, table, writers);
     try {
       await load.untilAcknowledged(writesPerPhase, loadTimeoutMs);
@@ -174,17 +173,10 @@ describe("healing a lost storage node", () => {
 });
 
 describe("healing when the lost node's zone has no node left", () => {
-  let cluster: ZoneCluster;
-  let client: DynamoDBClient;
-  beforeAll(async () => {
-    ({ cluster, client } = await startHealingCluster());
-  }, 120_000);
-  afterAll(async () => {
-    client?.destroy();
-    await cluster?.stop();
-  });
+  const healing = useHealingCluster();
 
   it("rebuilds the replicas on spares of the other zones", async () => {
+    const { cluster, client } = healing();
     const load = startWriteLoad(client, table, writers);
     try {
       await load.untilAcknowledged(writesPerPhase, loadTimeoutMs);

@@ -12,16 +12,16 @@ import { fileURLToPath } from "node:url";
 import {
   BatchWriteItemCommand,
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   QueryCommand,
   ScanCommand,
   TransactWriteItemsCommand,
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { partitionKeyHash } from "../../src/cluster/group-map.js";
-import { defaultCredentials, region } from "../support/targets.js";
+import { createClient } from "../support/targets.js";
 import { adminPartitions, createStringKeyTable, runProcess } from "./cluster-processes.js";
-import { startWriteLoad, unreadableWrites, writesMissingOnNode } from "./write-load.js";
+import { nodeItems, startWriteLoad, unreadableWrites, writesMissingOnNode } from "./write-load.js";
 import {
   hasCaughtUp,
   leadersAmong,
@@ -59,12 +59,7 @@ beforeAll(async () => {
     partitions: 1,
     nodeArgs: ["--split-bytes", String(splitBytes), "--compact-every", String(compactEvery)],
   });
-  client = new DynamoDBClient({
-    endpoint: cluster.routerUrl,
-    region,
-    credentials: defaultCredentials,
-    maxAttempts: 1,
-  });
+  client = createClient(cluster.routerUrl);
   await waitFor("a leader in both groups", leaderTimeoutMs, async () =>
     (await leadersAmong(cluster, zoneIds)).size === 2 ? true : undefined,
   );
@@ -256,7 +251,7 @@ describe("online partition splits", () => {
       `splits: node c caught up with ${groups.length} groups in ${(performance.now() - restartedAt).toFixed(0)} ms\n`,
     );
     expect(await writesMissingOnNode(cluster.nodeUrl("c"), table, acknowledged)).toEqual([]);
-    const held = await nodeItemKeys(cluster.nodeUrl("c"));
+    const held = new Set((await nodeItems(cluster.nodeUrl("c"), table)).keys());
     expect(deleted.filter((key) => held.has(key))).toEqual([]);
     expect(held.size).toBe(acknowledged.size);
     expect(await unreadableWrites(client, table, acknowledged)).toEqual([]);
@@ -324,25 +319,6 @@ async function explained<T>(waiting: Promise<T>): Promise<T> {
     );
     throw new Error(`${(error as Error).message}\n${lines.join("\n")}`);
   }
-}
-
-/** The keys a node's own engine holds: a Scan of its internal API, without a read barrier. */
-async function nodeItemKeys(nodeUrl: string): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let startKey: unknown;
-  for (let page = 0; page < maxScanPages; page++) {
-    const response = await fetch(`${nodeUrl}/cluster/dynamodb`, {
-      method: "POST",
-      headers: { "x-amz-target": "Scan" },
-      body: JSON.stringify({ TableName: table, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-    });
-    expect(response.status).toBe(200);
-    const output = (await response.json()) as { Items: { pk: { S: string } }[]; LastEvaluatedKey?: unknown };
-    for (const item of output.Items) keys.add(item.pk.S);
-    startKey = output.LastEvaluatedKey;
-    if (startKey === undefined) return keys;
-  }
-  throw new Error(`the node's Scan did not end within ${maxScanPages} pages`);
 }
 
 /** Whether node `id` reports a replica of every group in `groups`. */

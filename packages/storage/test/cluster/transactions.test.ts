@@ -10,7 +10,7 @@
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactGetItemsCommand,
@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groupOfHash, initialGroupMap, partitionKeyHash } from "../../src/cluster/group-map.js";
-import { defaultCredentials, region } from "../support/targets.js";
+import { createClient } from "../support/targets.js";
 import {
   adminPartitions,
   createStringKeyTable,
@@ -197,12 +197,7 @@ async function transferLoad(
 
 beforeAll(async () => {
   cluster = await startTestCluster({ partitions, compactEvery: 50 });
-  client = new DynamoDBClient({
-    endpoint: cluster.routerUrl,
-    region,
-    credentials: defaultCredentials,
-    maxAttempts: 1,
-  });
+  client = createClient(cluster.routerUrl);
   await pollUntil("a leader in every group", async () => {
     const view = await adminPartitions(cluster.routerUrl);
     return view.every((entry) => entry.leader !== undefined) ? true : undefined;

@@ -122,14 +122,10 @@ export async function unreadableWrites(
 }
 
 /**
- * The acknowledged writes a node's own engine does not hold: a Scan sent to the node's internal API
+ * The items a node's own engine holds, key → `value` attribute: a Scan sent to the node's internal API
  * without a read barrier answers from what that node has applied, nothing else.
  */
-export async function writesMissingOnNode(
-  nodeUrl: string,
-  table: string,
-  acknowledged: ReadonlyMap<string, number>,
-): Promise<string[]> {
+export async function nodeItems(nodeUrl: string, table: string): Promise<Map<string, string | undefined>> {
   const held = new Map<string, string | undefined>();
   let startKey: unknown;
   for (let page = 0; page < maxScanPages; page++) {
@@ -146,9 +142,18 @@ export async function writesMissingOnNode(
     };
     for (const item of output.Items) held.set(item.pk.S, item.value?.N);
     startKey = output.LastEvaluatedKey;
-    if (startKey === undefined) break;
+    if (startKey === undefined) return held;
   }
-  if (startKey !== undefined) throw new Error(`the local Scan did not end within ${maxScanPages} pages`);
+  throw new Error(`the local Scan did not end within ${maxScanPages} pages`);
+}
+
+/** The acknowledged writes a node's own engine does not hold (see `nodeItems`). */
+export async function writesMissingOnNode(
+  nodeUrl: string,
+  table: string,
+  acknowledged: ReadonlyMap<string, number>,
+): Promise<string[]> {
+  const held = await nodeItems(nodeUrl, table);
   return [...acknowledged]
     .filter(([key, value]) => held.get(key) !== String(value))
     .map(([key]) => `${key}: ${held.get(key) ?? "missing"}`);

@@ -4,8 +4,8 @@
  * zone whose node leads the most groups is made to fail. Prints how long it took until every group
  * had a leader in the other zones again and the latency before, during and after; asserts neither.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { defaultCredentials, region } from "../support/targets.js";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createClient } from "../support/targets.js";
 import { createStringKeyTable } from "./cluster-processes.js";
 import { latencyByPhase, startWriteLoad, type WriteLoad } from "./write-load.js";
 import { leadersAmong, waitFor, type ZoneCluster, zoneIds } from "./zone-cluster.js";
@@ -28,16 +28,18 @@ export interface ZoneFaultOutcome {
   load: WriteLoad;
 }
 
-/** A client for the cluster's router that never retries, and a table `table` with a string key `pk`. */
-export async function clientWithTable(cluster: ZoneCluster, table: string): Promise<DynamoDBClient> {
-  const client = new DynamoDBClient({
-    endpoint: cluster.routerUrl,
-    region,
-    credentials: defaultCredentials,
-    maxAttempts: 1,
-  });
-  await waitFor("a leader in every group", leaderTimeoutMs, async () =>
-    (await leadersAmong(cluster, zoneIds)).size === groups ? true : undefined,
+/**
+ * A client for the cluster's router that never retries, and a table `table` with a string key `pk`,
+ * created once each of the cluster's `groups` (a zone fault test's by default) has a leader.
+ */
+export async function clientWithTable(
+  cluster: ZoneCluster,
+  table: string,
+  options: { groups: number; timeoutMs: number } = { groups, timeoutMs: leaderTimeoutMs },
+): Promise<DynamoDBClient> {
+  const client = createClient(cluster.routerUrl);
+  await waitFor("a leader in every group", options.timeoutMs, async () =>
+    (await leadersAmong(cluster, cluster.nodeIds)).size === options.groups ? true : undefined,
   );
   await createStringKeyTable(client, table);
   return client;
